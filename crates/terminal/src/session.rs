@@ -486,7 +486,11 @@ impl Session {
             ring.state = ProcessState::Exited(status);
             ring.exits += 1;
         }
-        self.push_marker(format!("exit {:?} {:?}", status.code, status.signal));
+        self.push_marker(match (status.code, status.signal) {
+            (Some(c), _) => format!("exit {c}"),
+            (None, Some(s)) => format!("exit signal {s}"),
+            _ => "exit".to_string(),
+        });
     }
 
     /// Marks the session closed: viewers end, the screen task flushes the recording and stops.

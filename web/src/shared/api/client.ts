@@ -9,13 +9,17 @@ const errorListeners = new Set<ErrorListener>();
 /** Called whenever any request gets 401: the UI swaps to the access-token page. */
 export function onUnauthorized(listener: UnauthorizedListener): () => void {
   unauthorizedListeners.add(listener);
-  return () => unauthorizedListeners.delete(listener);
+  return () => {
+    unauthorizedListeners.delete(listener);
+  };
 }
 
 /** Called for every failed request that the caller did not mark `quiet` (toasts). */
 export function onApiError(listener: ErrorListener): () => void {
   errorListeners.add(listener);
-  return () => errorListeners.delete(listener);
+  return () => {
+    errorListeners.delete(listener);
+  };
 }
 
 export interface RequestOptions {

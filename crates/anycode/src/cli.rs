@@ -1,0 +1,62 @@
+//! Command-line flags; each has an `ANYCODE_*` environment variable.
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Parser)]
+#[command(name = "anycode", version, about = "A self-hosted control room for many Claude Code agents")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Flags for the default `serve` command.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Start the server and web UI (the default).
+    Serve(ServeArgs),
+    /// Check git, Docker, the `claude` CLI and the data dir, with advice.
+    Doctor(DoctorArgs),
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to bind. Anything but loopback exposes AnyCode to your network.
+    #[arg(long, env = "ANYCODE_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to bind; 0 picks a free one.
+    #[arg(long, env = "ANYCODE_PORT", default_value_t = 19876)]
+    pub port: u16,
+    /// Where the database, recordings and workspaces live [default: the platform data dir].
+    #[arg(long, env = "ANYCODE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Access token; generated (and kept in the data dir) when absent.
+    #[arg(long, env = "ANYCODE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Extra Host names to accept (e.g. a LAN name); loopback and IP literals always pass.
+    #[arg(long = "allowed-host", env = "ANYCODE_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+    /// Extra browser Origins to accept for WebSockets and writes.
+    #[arg(long = "allowed-origin", env = "ANYCODE_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+    /// Log as JSON lines.
+    #[arg(long, env = "ANYCODE_LOG_JSON")]
+    pub log_json: bool,
+    /// Bytes of output each terminal keeps for exact replay.
+    #[arg(long, env = "ANYCODE_TERMINAL_BUFFER", default_value_t = 4 * 1024 * 1024)]
+    pub terminal_buffer: usize,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DoctorArgs {
+    #[arg(long, env = "ANYCODE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+pub fn default_data_dir() -> PathBuf {
+    directories::ProjectDirs::from("", "", "anycode")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".anycode"))
+}

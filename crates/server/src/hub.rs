@@ -1,0 +1,259 @@
+//! The terminal hub: creates, finds and ends terminal sessions and keeps the store in step with
+//! them. It does not know HTTP; handlers translate its errors.
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use store::{Store, TerminalId, TerminalRecord, TerminalStatus};
+use terminal::{Control, Info, ProcessState, Session, SessionConfig, SpawnSpec};
+use tokio_util::task::TaskTracker;
+
+pub const MAX_COLS: u16 = 1000;
+pub const MAX_ROWS: u16 = 500;
+const MAX_ARGS: usize = 256;
+const MAX_ARG_LEN: usize = 16 * 1024;
+const MAX_ENV: usize = 256;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error("terminal `{0}` does not exist")]
+    NotFound(String),
+    #[error("invalid terminal size {cols}x{rows}: columns must be 1..={MAX_COLS} and rows 1..={MAX_ROWS}")]
+    InvalidSize { cols: u32, rows: u32 },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("could not start the terminal: {0}")]
+    Spawn(String),
+    #[error("the terminal has ended")]
+    Ended,
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+}
+
+/// A request to open a terminal, already parsed from JSON.
+#[derive(Debug, Default)]
+pub struct NewTerminal {
+    pub name: Option<String>,
+    pub command: Option<Vec<String>>,
+    pub cwd: Option<String>,
+    pub env: BTreeMap<String, String>,
+    pub cols: Option<u32>,
+    pub rows: Option<u32>,
+}
+
+pub fn check_size(cols: u32, rows: u32) -> Result<(u16, u16), HubError> {
+    if (1..=u32::from(MAX_COLS)).contains(&cols) && (1..=u32::from(MAX_ROWS)).contains(&rows) {
+        Ok((cols as u16, rows as u16))
+    } else {
+        Err(HubError::InvalidSize { cols, rows })
+    }
+}
+
+pub struct HubConfig {
+    pub recordings_dir: PathBuf,
+    pub buffer_bytes: usize,
+}
+
+pub struct TerminalHub {
+    store: Store,
+    live: RwLock<HashMap<TerminalId, Session>>,
+    cfg: HubConfig,
+    tasks: TaskTracker,
+}
+
+fn default_shell() -> Vec<String> {
+    let shell = std::env::var("SHELL").ok().filter(|s| std::path::Path::new(s).exists());
+    let shell = shell.or_else(|| {
+        ["/bin/bash", "/bin/sh"].iter().find(|p| std::path::Path::new(p).exists()).map(|s| s.to_string())
+    });
+    vec![shell.unwrap_or_else(|| "/bin/sh".into())]
+}
+
+fn home_dir() -> Option<String> {
+    std::env::var("HOME").ok().filter(|h| std::path::Path::new(h).is_dir())
+}
+
+impl TerminalHub {
+    pub async fn new(store: Store, cfg: HubConfig) -> Result<Arc<Self>, HubError> {
+        std::fs::create_dir_all(&cfg.recordings_dir)
+            .map_err(|e| HubError::Invalid(format!("cannot create {}: {e}", cfg.recordings_dir.display())))?;
+        // Local terminals do not outlive the server process; the store must say so.
+        store.mark_local_terminals_exited().await?;
+        Ok(Arc::new(Self { store, live: RwLock::new(HashMap::new()), cfg, tasks: TaskTracker::new() }))
+    }
+
+    pub fn recording_path(&self, id: TerminalId) -> PathBuf {
+        self.cfg.recordings_dir.join(format!("{id}.cast"))
+    }
+
+    pub fn session(&self, id: TerminalId) -> Option<Session> {
+        self.live.read().unwrap_or_else(|p| p.into_inner()).get(&id).cloned()
+    }
+
+    pub async fn create(self: &Arc<Self>, req: NewTerminal) -> Result<(TerminalRecord, Option<Info>), HubError> {
+        let (cols, rows) = check_size(req.cols.unwrap_or(80), req.rows.unwrap_or(24))?;
+        let argv = match req.command {
+            Some(argv) => {
+                if argv.is_empty() || argv[0].trim().is_empty() {
+                    return Err(HubError::Invalid("`command` must be a non-empty array of strings".into()));
+                }
+                if argv.len() > MAX_ARGS || argv.iter().any(|a| a.len() > MAX_ARG_LEN || a.contains('\0')) {
+                    return Err(HubError::Invalid(format!(
+                        "`command` may have at most {MAX_ARGS} arguments of at most {MAX_ARG_LEN} bytes, without NUL"
+                    )));
+                }
+                argv
+            }
+            None => default_shell(),
+        };
+        let cwd = match req.cwd {
+            Some(c) => {
+                if !std::path::Path::new(&c).is_dir() {
+                    return Err(HubError::Invalid(format!("`cwd` `{c}` is not a directory")));
+                }
+                Some(c)
+            }
+            None => home_dir(),
+        };
+        if req.env.len() > MAX_ENV
+            || req.env.iter().any(|(k, v)| k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0'))
+        {
+            return Err(HubError::Invalid("`env` keys must be non-empty without `=` or NUL".into()));
+        }
+        let name = req
+            .name
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| {
+                std::path::Path::new(&argv[0]).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+            });
+        if name.chars().count() > 100 {
+            return Err(HubError::Invalid("`name` may have at most 100 characters".into()));
+        }
+
+        let id = TerminalId::new();
+        let driver = Session::new(SessionConfig {
+            buffer_bytes: self.cfg.buffer_bytes,
+            cols,
+            rows,
+            recording: Some(self.recording_path(id)),
+            command: argv.join(" "),
+            title: name.clone(),
+        })
+        .map_err(|e| HubError::Invalid(e.to_string()))?;
+        let session = driver.session.clone();
+        let spec = SpawnSpec { argv: argv.clone(), cwd: cwd.as_ref().map(PathBuf::from), env: req.env, cols, rows };
+        let runner = terminal::local::start(driver, spec).map_err(|e| {
+            session.close();
+            HubError::Spawn(e.to_string())
+        })?;
+        let record = TerminalRecord {
+            id,
+            name,
+            command: argv,
+            cwd,
+            cols,
+            rows,
+            status: TerminalStatus::Running,
+            exit_code: None,
+            signal: None,
+            sandbox_id: None,
+            created_at: store::now_rfc3339(),
+        };
+        if let Err(e) = self.store.insert_terminal(&record).await {
+            let _ = session.control(Control::Close).await;
+            return Err(e.into());
+        }
+        self.live.write().unwrap_or_else(|p| p.into_inner()).insert(id, session.clone());
+        self.tasks.spawn(runner_watch(runner));
+        self.tasks.spawn(status_watch(Arc::clone(self), id, session.clone()));
+        Ok((record, Some(session.info())))
+    }
+
+    pub async fn list(&self) -> Result<Vec<(TerminalRecord, Option<Info>)>, HubError> {
+        let records = self.store.list_terminals().await?;
+        Ok(records.into_iter().map(|r| { let info = self.session(r.id).map(|s| s.info()); (r, info) }).collect())
+    }
+
+    pub async fn get(&self, id: TerminalId) -> Result<(TerminalRecord, Option<Info>), HubError> {
+        self.list()
+            .await?
+            .into_iter()
+            .find(|(r, _)| r.id == id)
+            .ok_or_else(|| HubError::NotFound(id.to_string()))
+    }
+
+    pub async fn rename(&self, id: TerminalId, name: &str) -> Result<(TerminalRecord, Option<Info>), HubError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(HubError::Invalid("`name` must have 1 to 100 characters".into()));
+        }
+        if !self.store.rename_terminal(id, name).await? {
+            return Err(HubError::NotFound(id.to_string()));
+        }
+        self.get(id).await
+    }
+
+    pub async fn resize(&self, id: TerminalId, cols: u32, rows: u32) -> Result<(TerminalRecord, Option<Info>), HubError> {
+        let (cols, rows) = check_size(cols, rows)?;
+        let session = self.session(id).ok_or_else(|| HubError::NotFound(id.to_string()))?;
+        session.control(Control::Resize { cols, rows }).await.map_err(|_| HubError::Ended)?;
+        self.store.set_terminal_size(id, cols, rows).await?;
+        self.get(id).await
+    }
+
+    /// Ends the process (SIGHUP, then SIGKILL) and forgets the terminal; the recording stays.
+    pub async fn delete(&self, id: TerminalId) -> Result<(), HubError> {
+        let session = self.live.write().unwrap_or_else(|p| p.into_inner()).remove(&id);
+        if let Some(s) = &session {
+            let _ = s.control(Control::Close).await;
+        }
+        if !self.store.close_terminal(id).await? && session.is_none() {
+            return Err(HubError::NotFound(id.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Ends every terminal and waits for their runners (recordings flushed).
+    pub async fn shutdown(&self) {
+        let sessions: Vec<Session> =
+            self.live.write().unwrap_or_else(|p| p.into_inner()).drain().map(|(_, s)| s).collect();
+        for s in &sessions {
+            let _ = s.control(Control::Close).await;
+        }
+        self.tasks.close();
+        self.tasks.wait().await;
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+async fn runner_watch(runner: tokio::task::JoinHandle<()>) {
+    if let Err(e) = runner.await {
+        tracing::error!(error = %e, "terminal runner panicked");
+    }
+}
+
+/// Keeps the stored status in step with the process (exit codes survive a server restart).
+async fn status_watch(hub: Arc<TerminalHub>, id: TerminalId, session: Session) {
+    let mut rx = session.subscribe();
+    let mut last = (ProcessState::Starting, 0u32);
+    loop {
+        let info = session.info();
+        if (info.state, info.exits) != last {
+            last = (info.state, info.exits);
+            let r = match info.state {
+                ProcessState::Exited(s) => hub.store.set_terminal_status(id, TerminalStatus::Exited, s.code, s.signal).await,
+                _ => hub.store.set_terminal_status(id, TerminalStatus::Running, None, None).await,
+            };
+            if let Err(e) = r {
+                tracing::warn!(error = %e, terminal = %id, "could not store terminal status");
+            }
+        }
+        if info.closed || rx.changed().await.is_err() {
+            break;
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! The OpenAPI document, generated from the handlers and types. `anycode openapi` prints it;
+//! `web/src/shared/api/schema.d.ts` is generated from that output (checked in CI).
+use utoipa::OpenApi;
+
+use crate::api::terminals::*;
+use crate::error::{ErrorBody, ErrorCode, ErrorDetail};
+use crate::ws::messages::*;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "AnyCode API", description = "Control room for many Claude Code agents. Every route needs the access token (Bearer header, cookie, or ?token= on WebSockets)."),
+    paths(list_terminals, create_terminal, get_terminal, rename_terminal, resize_terminal, delete_terminal, get_recording),
+    components(schemas(
+        ErrorBody, ErrorDetail, ErrorCode,
+        TerminalView, TerminalStatusView, CreateTerminalRequest, RenameTerminalRequest, ResizeTerminalRequest,
+        TerminalClientMessage, TerminalServerMessage, InputPayload, ResizePayload, PingPayload, CommandPayload,
+        TerminalCommand, AckPayload, HelloPayload, StatusPayload, TerminalConnectionStatus, ExitPayload, WsErrorPayload,
+    )),
+    tags((name = "terminals", description = "Interactive terminals; live I/O over WebSocket /ws/terminals/{id} (docs/protocol.md)"))
+)]
+pub struct ApiDoc;
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+pub fn json() -> String {
+    document().to_pretty_json().unwrap_or_default()
+}
