@@ -14,6 +14,8 @@ export default defineConfig({
   },
   server: {
     proxy: {
+      // `/?token=…` goes to the server, which sets the auth cookie and redirects back.
+      '^/?\\?(.*&)?token=': { target: backend, changeOrigin: false },
       '/api': { target: backend, changeOrigin: false },
       '/ws': { target: backend, ws: true, changeOrigin: false },
       '/metrics': { target: backend, changeOrigin: false },

@@ -61,7 +61,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     pub code: ErrorCode,
     pub message: String,
-    #[schema(value_type = Object, nullable = true)]
+    #[schema(value_type = Option<serde_json::Value>)]
     pub details: Option<serde_json::Value>,
     pub request_id: String,
 }

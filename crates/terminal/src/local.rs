@@ -180,3 +180,39 @@ enum ToPty {
     Data(Bytes),
     Resize(u16, u16),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::{ProcessState, SessionConfig};
+
+    fn spec(script: &str) -> SpawnSpec {
+        SpawnSpec {
+            argv: vec!["/bin/sh".into(), "-c".into(), script.into()],
+            cwd: None,
+            env: Default::default(),
+            cols: 80,
+            rows: 24,
+        }
+    }
+
+    async fn wait_for(session: &Session, mut pred: impl FnMut(&Session) -> bool) {
+        let mut rx = session.subscribe();
+        while !pred(session) {
+            tokio::time::timeout(Duration::from_secs(10), rx.changed()).await.expect("guard").expect("open");
+        }
+    }
+
+    #[tokio::test]
+    async fn restart_runs_the_command_again_and_kill_ends_it() {
+        let d = Session::new(SessionConfig::default()).unwrap();
+        let s = d.session.clone();
+        start(d, spec("echo started; exec cat")).unwrap();
+        wait_for(&s, |s| s.screen_text().iter().any(|l| l.contains("started"))).await;
+        s.control(Control::Restart).await.unwrap();
+        wait_for(&s, |s| s.info().exits == 1 && s.screen_text().iter().filter(|l| l.contains("started")).count() == 2).await;
+        s.control(Control::Kill).await.unwrap();
+        wait_for(&s, |s| s.info().exits == 2).await;
+        assert!(matches!(s.info().state, ProcessState::Exited(ExitStatus { signal: Some(9), .. })));
+    }
+}

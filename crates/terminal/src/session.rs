@@ -78,6 +78,8 @@ pub struct Info {
     pub state: ProcessState,
     /// Increments each time a process exits; viewers report each exit once.
     pub exits: u32,
+    /// The latest exit and the output offset at which it happened.
+    pub last_exit: Option<(ExitStatus, u64)>,
     pub closed: bool,
 }
 
@@ -138,6 +140,7 @@ struct Ring {
     rows: u16,
     state: ProcessState,
     exits: u32,
+    last_exit: Option<(ExitStatus, u64)>,
     closed: bool,
 }
 
@@ -175,6 +178,7 @@ impl Ring {
             end: self.end,
             state: self.state,
             exits: self.exits,
+            last_exit: self.last_exit,
             closed: self.closed,
         }
     }
@@ -352,6 +356,7 @@ impl Session {
                 rows: cfg.rows,
                 state: ProcessState::Starting,
                 exits: 0,
+                last_exit: None,
                 closed: false,
             }),
             screen: Mutex::new(Screen {
@@ -485,6 +490,7 @@ impl Session {
             let mut ring = lock(&self.shared.ring);
             ring.state = ProcessState::Exited(status);
             ring.exits += 1;
+            ring.last_exit = Some((status, ring.end));
         }
         self.push_marker(match (status.code, status.signal) {
             (Some(c), _) => format!("exit {c}"),

@@ -126,9 +126,22 @@ impl Viewer {
             self.busy = true;
             return Some(ViewerEvent::Busy(true));
         }
+        // An exit is reported right after its last byte, even if a restarted process already
+        // produced more.
+        let pending_exit = info.last_exit.filter(|_| info.exits > self.exits_seen);
+        if let Some((status, at)) = pending_exit {
+            if self.cursor >= at {
+                self.exits_seen = info.exits;
+                self.running_seen = false;
+                return Some(ViewerEvent::Exit(status));
+            }
+        }
         if behind > 0 && self.in_flight() < self.flow.window {
             let room = (self.flow.window - self.in_flight()) as usize;
-            let max = room.min(self.flow.max_frame);
+            let mut max = room.min(self.flow.max_frame);
+            if let Some((_, at)) = pending_exit {
+                max = max.min((at - self.cursor) as usize);
+            }
             match self.session.read(self.cursor, max) {
                 Read::Data(chunks) => {
                     let offset = self.cursor;
@@ -151,13 +164,6 @@ impl Viewer {
         if self.busy && behind == 0 {
             self.busy = false;
             return Some(ViewerEvent::Busy(false));
-        }
-        if behind == 0 && info.exits > self.exits_seen {
-            self.exits_seen = info.exits;
-            self.running_seen = false;
-            if let ProcessState::Exited(status) = info.state {
-                return Some(ViewerEvent::Exit(status));
-            }
         }
         if info.closed && behind == 0 {
             return Some(ViewerEvent::Closed);

@@ -41,7 +41,9 @@ pub struct RenameTerminalRequest {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResizeTerminalRequest {
+    #[schema(minimum = 1, maximum = 1000)]
     pub cols: u32,
+    #[schema(minimum = 1, maximum = 500)]
     pub rows: u32,
 }
 
@@ -65,6 +67,7 @@ pub struct TerminalView {
     pub exit_code: Option<i32>,
     pub signal: Option<i32>,
     pub sandbox_id: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// Oldest offset still replayable byte by byte.
     pub start_offset: u64,

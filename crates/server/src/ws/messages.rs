@@ -18,14 +18,16 @@ pub struct InputPayload {
 
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ResizePayload {
+    #[schema(minimum = 1, maximum = 1000)]
     pub cols: u32,
+    #[schema(minimum = 1, maximum = 500)]
     pub rows: u32,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct PingPayload {
     #[serde(default)]
-    #[schema(value_type = Object, nullable = true)]
+    #[schema(value_type = Option<serde_json::Value>)]
     pub timestamp: Option<serde_json::Value>,
 }
 

@@ -30,7 +30,6 @@ export function ReplayModal({ terminalId, title, onClose }: ReplayModalProps) {
           idleTimeLimit: 2,
           theme: 'asciinema',
           terminalFontFamily: TERMINAL_FONT_FAMILY,
-          logger: console,
         });
         setPhase('playing');
       } catch (error) {

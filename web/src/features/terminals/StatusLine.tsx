@@ -80,8 +80,9 @@ export function StatusLine({ terminal, state, controls, onReplay }: StatusLinePr
         </span>
       )}
       <span className="status-spacer" />
-      <span className="status-item muted ellipsis" title={terminal.cwd}>
-        {terminal.command.join(' ')} · {terminal.cwd}
+      <span className="status-item muted ellipsis" title={terminal.cwd ?? undefined}>
+        {terminal.command.join(' ')}
+        {terminal.cwd ? ` · ${terminal.cwd}` : ''}
       </span>
       <button className="small-button" title="Find (Ctrl+Shift+F)" onClick={() => controls?.openSearch()}>
         Find

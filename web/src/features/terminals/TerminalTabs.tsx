@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { TerminalView } from '../../shared/api/types';
 import type { TerminalConnectionState } from './TerminalConnection';
 import { tabMemory } from './tabMemory';
@@ -57,7 +57,7 @@ export function TerminalTabs(props: TerminalTabsProps) {
             className={active ? 'tab active' : 'tab'}
             data-testid={`tab-${t.id}`}
             data-status={status}
-            title={`${t.command.join(' ')}\n${t.cwd}`}
+            title={[t.command.join(' '), t.cwd ?? ''].join('\n').trim()}
             onClick={() => onSelect(t.id)}
             onDoubleClick={() => setEditing(t.id)}
             onAuxClick={(e) => {
@@ -75,6 +75,7 @@ export function TerminalTabs(props: TerminalTabsProps) {
                 onDone={(name) => {
                   setEditing(null);
                   if (name !== null && name !== terminalLabel(t)) onRename(t.id, name);
+                  else onSelect(t.id);
                 }}
               />
             ) : (
@@ -134,10 +135,11 @@ function MenuItem(props: { testId: string; label: string; danger?: boolean; onCl
 /** Inline editor: Enter or blur commits, Escape cancels (`onDone(null)`). */
 function RenameInput({ initial, onDone }: { initial: string; onDone: (name: string | null) => void }) {
   const [value, setValue] = useState(initial);
-  const [done, setDone] = useState(false);
+  // A ref, not state: Enter unmounts the input, whose blur then fires in the same tick.
+  const done = useRef(false);
   const finish = (name: string | null) => {
-    if (done) return;
-    setDone(true);
+    if (done.current) return;
+    done.current = true;
     onDone(name === null || name.trim() === '' ? null : name.trim());
   };
   return (

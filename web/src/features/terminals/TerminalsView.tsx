@@ -55,10 +55,16 @@ export function TerminalsView() {
         activeId={activeId}
         runtimes={runtimes}
         creating={creating}
-        onSelect={setActive}
+        onSelect={(id) => {
+          setActive(id);
+          controls.get(id)?.focus();
+        }}
         onNew={newTerminal}
         onClose={(id) => void close(id)}
-        onRename={(id, name) => void rename(id, name)}
+        onRename={(id, name) => {
+          controls.get(id)?.focus();
+          void rename(id, name);
+        }}
         onReplay={setReplayId}
       />
       <div className="terminal-area" ref={areaRef}>
