@@ -2,7 +2,11 @@
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Parser)]
-#[command(name = "anycode", version, about = "A self-hosted control room for many Claude Code agents")]
+#[command(
+    name = "anycode",
+    version,
+    about = "A self-hosted control room for many Claude Code agents"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -36,10 +40,18 @@ pub struct ServeArgs {
     #[arg(long, env = "ANYCODE_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// Extra Host names to accept (e.g. a LAN name); loopback and IP literals always pass.
-    #[arg(long = "allowed-host", env = "ANYCODE_ALLOWED_HOSTS", value_delimiter = ',')]
+    #[arg(
+        long = "allowed-host",
+        env = "ANYCODE_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
     pub allowed_hosts: Vec<String>,
     /// Extra browser Origins to accept for WebSockets and writes.
-    #[arg(long = "allowed-origin", env = "ANYCODE_ALLOWED_ORIGINS", value_delimiter = ',')]
+    #[arg(
+        long = "allowed-origin",
+        env = "ANYCODE_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
     pub allowed_origins: Vec<String>,
     /// Log as JSON lines.
     #[arg(long, env = "ANYCODE_LOG_JSON")]

@@ -26,9 +26,17 @@ fn docker_engine() -> Result<String, String> {
         .output()
         .map_err(|_| "the docker CLI is not installed".to_string())?;
     if out.status.success() {
-        Ok(format!("engine {}", String::from_utf8_lossy(&out.stdout).trim()))
+        Ok(format!(
+            "engine {}",
+            String::from_utf8_lossy(&out.stdout).trim()
+        ))
     } else {
-        Err(String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("no engine answers").trim().to_string())
+        Err(String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .next()
+            .unwrap_or("no engine answers")
+            .trim()
+            .to_string())
     }
 }
 
@@ -84,7 +92,9 @@ pub fn main(args: DoctorArgs) -> anyhow::Result<()> {
     if problems == 0 {
         println!("\nEverything AnyCode needs is here.");
     } else {
-        println!("\n{problems} item(s) need attention; AnyCode still starts, with the limits above.");
+        println!(
+            "\n{problems} item(s) need attention; AnyCode still starts, with the limits above."
+        );
     }
     Ok(())
 }

@@ -11,7 +11,10 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
-    let command = cli.command.clone().unwrap_or(cli::Command::Serve(cli.serve.clone()));
+    let command = cli
+        .command
+        .clone()
+        .unwrap_or(cli::Command::Serve(cli.serve.clone()));
     let result = match command {
         cli::Command::Serve(args) => serve::main(args),
         cli::Command::Doctor(args) => doctor::main(args),

@@ -9,14 +9,18 @@ use crate::cli::{default_data_dir, ServeArgs};
 
 pub fn main(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_json);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(serve(args))
 }
 
 fn init_logging(json: bool) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("ANYCODE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().with_current_span(true).init();
     } else {
@@ -47,16 +51,27 @@ fn resolve_token(given: Option<String>, data_dir: &Path) -> anyhow::Result<Strin
 
 fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new().create(true).write(true).truncate(true).mode(0o600).open(path)
+    std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let data_dir = args.data_dir.clone().unwrap_or_else(default_data_dir);
-    std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create data dir {}", data_dir.display()))?;
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("cannot create data dir {}", data_dir.display()))?;
     let token = resolve_token(args.token.clone(), &data_dir)?;
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
         .await
-        .with_context(|| format!("cannot listen on {}:{} (is another anycode running? try --port)", args.host, args.port))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {}:{} (is another anycode running? try --port)",
+                args.host, args.port
+            )
+        })?;
     let addr = listener.local_addr()?;
 
     let mut cfg = server::Config::new(data_dir.clone(), token.clone());
@@ -72,10 +87,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         signals.cancel();
     });
 
-    let shown_host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
-    let shown_host = if shown_host.contains(':') { format!("[{shown_host}]") } else { shown_host };
+    let shown_host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        addr.ip().to_string()
+    };
+    let shown_host = if shown_host.contains(':') {
+        format!("[{shown_host}]")
+    } else {
+        shown_host
+    };
     // The URL carries the token: printed for the user, never logged.
-    println!("AnyCode is running. Open:  http://{shown_host}:{}/?token={token}", addr.port());
+    println!(
+        "AnyCode is running. Open:  http://{shown_host}:{}/?token={token}",
+        addr.port()
+    );
     println!("Data dir: {}", data_dir.display());
     let _ = std::io::stdout().flush();
     tracing::info!(%addr, data_dir = %data_dir.display(), "listening");
@@ -84,7 +110,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
 async fn wait_for_signal() {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         return std::future::pending().await;
     };
     tokio::select! {

@@ -88,7 +88,12 @@ pub fn spawn(spec: &SpawnSpec) -> Result<PtyProcess, PtyError> {
     })?;
     let pid = child.id().unwrap_or(0);
     let (reader, writer) = pty.into_split();
-    Ok(PtyProcess { reader, writer, child, pid })
+    Ok(PtyProcess {
+        reader,
+        writer,
+        child,
+        pid,
+    })
 }
 
 /// Linux ends a PTY stream with `EIO` once every slave descriptor is closed.

@@ -14,9 +14,16 @@ pub async fn serve_asset(uri: Uri) -> Response {
         return ApiError::not_found("route", uri.path()).into_response();
     }
     if let Some(file) = (!path.is_empty()).then(|| Dist::get(path)).flatten() {
-        let cache = if path.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
+        let cache = if path.starts_with("assets/") {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
         return (
-            [(header::CONTENT_TYPE, file.metadata.mimetype().to_owned()), (header::CACHE_CONTROL, cache.to_owned())],
+            [
+                (header::CONTENT_TYPE, file.metadata.mimetype().to_owned()),
+                (header::CACHE_CONTROL, cache.to_owned()),
+            ],
             file.data,
         )
             .into_response();

@@ -68,7 +68,11 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), details: None }
+        Self {
+            code,
+            message: message.into(),
+            details: None,
+        }
     }
     pub fn with_details(mut self, details: serde_json::Value) -> Self {
         self.details = Some(details);
@@ -84,7 +88,10 @@ impl ApiError {
     pub fn internal(err: impl std::fmt::Display) -> Self {
         // Logged once here; the client sees only a generic message and the request id.
         tracing::error!(error = %err, "internal error");
-        Self::new(ErrorCode::Internal, "internal error; see the server log for this request id")
+        Self::new(
+            ErrorCode::Internal,
+            "internal error; see the server log for this request id",
+        )
     }
 }
 

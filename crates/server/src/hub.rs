@@ -62,24 +62,40 @@ pub struct TerminalHub {
 }
 
 fn default_shell() -> Vec<String> {
-    let shell = std::env::var("SHELL").ok().filter(|s| std::path::Path::new(s).exists());
+    let shell = std::env::var("SHELL")
+        .ok()
+        .filter(|s| std::path::Path::new(s).exists());
     let shell = shell.or_else(|| {
-        ["/bin/bash", "/bin/sh"].iter().find(|p| std::path::Path::new(p).exists()).map(|s| s.to_string())
+        ["/bin/bash", "/bin/sh"]
+            .iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .map(|s| s.to_string())
     });
     vec![shell.unwrap_or_else(|| "/bin/sh".into())]
 }
 
 fn home_dir() -> Option<String> {
-    std::env::var("HOME").ok().filter(|h| std::path::Path::new(h).is_dir())
+    std::env::var("HOME")
+        .ok()
+        .filter(|h| std::path::Path::new(h).is_dir())
 }
 
 impl TerminalHub {
     pub async fn new(store: Store, cfg: HubConfig) -> Result<Arc<Self>, HubError> {
-        std::fs::create_dir_all(&cfg.recordings_dir)
-            .map_err(|e| HubError::Invalid(format!("cannot create {}: {e}", cfg.recordings_dir.display())))?;
+        std::fs::create_dir_all(&cfg.recordings_dir).map_err(|e| {
+            HubError::Invalid(format!(
+                "cannot create {}: {e}",
+                cfg.recordings_dir.display()
+            ))
+        })?;
         // Local terminals do not outlive the server process; the store must say so.
         store.mark_local_terminals_exited().await?;
-        Ok(Arc::new(Self { store, live: RwLock::new(HashMap::new()), cfg, tasks: TaskTracker::new() }))
+        Ok(Arc::new(Self {
+            store,
+            live: RwLock::new(HashMap::new()),
+            cfg,
+            tasks: TaskTracker::new(),
+        }))
     }
 
     pub fn recording_path(&self, id: TerminalId) -> PathBuf {
@@ -87,17 +103,30 @@ impl TerminalHub {
     }
 
     pub fn session(&self, id: TerminalId) -> Option<Session> {
-        self.live.read().unwrap_or_else(|p| p.into_inner()).get(&id).cloned()
+        self.live
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+            .cloned()
     }
 
-    pub async fn create(self: &Arc<Self>, req: NewTerminal) -> Result<(TerminalRecord, Option<Info>), HubError> {
+    pub async fn create(
+        self: &Arc<Self>,
+        req: NewTerminal,
+    ) -> Result<(TerminalRecord, Option<Info>), HubError> {
         let (cols, rows) = check_size(req.cols.unwrap_or(80), req.rows.unwrap_or(24))?;
         let argv = match req.command {
             Some(argv) => {
                 if argv.is_empty() || argv[0].trim().is_empty() {
-                    return Err(HubError::Invalid("`command` must be a non-empty array of strings".into()));
+                    return Err(HubError::Invalid(
+                        "`command` must be a non-empty array of strings".into(),
+                    ));
                 }
-                if argv.len() > MAX_ARGS || argv.iter().any(|a| a.len() > MAX_ARG_LEN || a.contains('\0')) {
+                if argv.len() > MAX_ARGS
+                    || argv
+                        .iter()
+                        .any(|a| a.len() > MAX_ARG_LEN || a.contains('\0'))
+                {
                     return Err(HubError::Invalid(format!(
                         "`command` may have at most {MAX_ARGS} arguments of at most {MAX_ARG_LEN} bytes, without NUL"
                     )));
@@ -116,23 +145,32 @@ impl TerminalHub {
             None => home_dir(),
         };
         if req.env.len() > MAX_ENV
-            || req.env.iter().any(|(k, v)| k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0'))
+            || req.env.iter().any(|(k, v)| {
+                k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0')
+            })
         {
-            return Err(HubError::Invalid("`env` keys must be non-empty without `=` or NUL".into()));
+            return Err(HubError::Invalid(
+                "`env` keys must be non-empty without `=` or NUL".into(),
+            ));
         }
         let name = req
             .name
             .map(|n| n.trim().to_string())
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| {
-                std::path::Path::new(&argv[0]).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+                std::path::Path::new(&argv[0])
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default()
             });
         if name.chars().count() > 100 {
-            return Err(HubError::Invalid("`name` may have at most 100 characters".into()));
+            return Err(HubError::Invalid(
+                "`name` may have at most 100 characters".into(),
+            ));
         }
 
         let id = TerminalId::new();
-        let driver = Session::new(SessionConfig {
+        let driver = Session::start(SessionConfig {
             buffer_bytes: self.cfg.buffer_bytes,
             cols,
             rows,
@@ -142,7 +180,13 @@ impl TerminalHub {
         })
         .map_err(|e| HubError::Invalid(e.to_string()))?;
         let session = driver.session.clone();
-        let spec = SpawnSpec { argv: argv.clone(), cwd: cwd.as_ref().map(PathBuf::from), env: req.env, cols, rows };
+        let spec = SpawnSpec {
+            argv: argv.clone(),
+            cwd: cwd.as_ref().map(PathBuf::from),
+            env: req.env,
+            cols,
+            rows,
+        };
         let runner = terminal::local::start(driver, spec).map_err(|e| {
             session.close();
             HubError::Spawn(e.to_string())
@@ -164,15 +208,25 @@ impl TerminalHub {
             let _ = session.control(Control::Close).await;
             return Err(e.into());
         }
-        self.live.write().unwrap_or_else(|p| p.into_inner()).insert(id, session.clone());
+        self.live
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, session.clone());
         self.tasks.spawn(runner_watch(runner));
-        self.tasks.spawn(status_watch(Arc::clone(self), id, session.clone()));
+        self.tasks
+            .spawn(status_watch(Arc::clone(self), id, session.clone()));
         Ok((record, Some(session.info())))
     }
 
     pub async fn list(&self) -> Result<Vec<(TerminalRecord, Option<Info>)>, HubError> {
         let records = self.store.list_terminals().await?;
-        Ok(records.into_iter().map(|r| { let info = self.session(r.id).map(|s| s.info()); (r, info) }).collect())
+        Ok(records
+            .into_iter()
+            .map(|r| {
+                let info = self.session(r.id).map(|s| s.info());
+                (r, info)
+            })
+            .collect())
     }
 
     pub async fn get(&self, id: TerminalId) -> Result<(TerminalRecord, Option<Info>), HubError> {
@@ -183,10 +237,16 @@ impl TerminalHub {
             .ok_or_else(|| HubError::NotFound(id.to_string()))
     }
 
-    pub async fn rename(&self, id: TerminalId, name: &str) -> Result<(TerminalRecord, Option<Info>), HubError> {
+    pub async fn rename(
+        &self,
+        id: TerminalId,
+        name: &str,
+    ) -> Result<(TerminalRecord, Option<Info>), HubError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(HubError::Invalid("`name` must have 1 to 100 characters".into()));
+            return Err(HubError::Invalid(
+                "`name` must have 1 to 100 characters".into(),
+            ));
         }
         if !self.store.rename_terminal(id, name).await? {
             return Err(HubError::NotFound(id.to_string()));
@@ -194,17 +254,31 @@ impl TerminalHub {
         self.get(id).await
     }
 
-    pub async fn resize(&self, id: TerminalId, cols: u32, rows: u32) -> Result<(TerminalRecord, Option<Info>), HubError> {
+    pub async fn resize(
+        &self,
+        id: TerminalId,
+        cols: u32,
+        rows: u32,
+    ) -> Result<(TerminalRecord, Option<Info>), HubError> {
         let (cols, rows) = check_size(cols, rows)?;
-        let session = self.session(id).ok_or_else(|| HubError::NotFound(id.to_string()))?;
-        session.control(Control::Resize { cols, rows }).await.map_err(|_| HubError::Ended)?;
+        let session = self
+            .session(id)
+            .ok_or_else(|| HubError::NotFound(id.to_string()))?;
+        session
+            .control(Control::Resize { cols, rows })
+            .await
+            .map_err(|_| HubError::Ended)?;
         self.store.set_terminal_size(id, cols, rows).await?;
         self.get(id).await
     }
 
     /// Ends the process (SIGHUP, then SIGKILL) and forgets the terminal; the recording stays.
     pub async fn delete(&self, id: TerminalId) -> Result<(), HubError> {
-        let session = self.live.write().unwrap_or_else(|p| p.into_inner()).remove(&id);
+        let session = self
+            .live
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id);
         if let Some(s) = &session {
             let _ = s.control(Control::Close).await;
         }
@@ -216,8 +290,13 @@ impl TerminalHub {
 
     /// Ends every terminal and waits for their runners (recordings flushed).
     pub async fn shutdown(&self) {
-        let sessions: Vec<Session> =
-            self.live.write().unwrap_or_else(|p| p.into_inner()).drain().map(|(_, s)| s).collect();
+        let sessions: Vec<Session> = self
+            .live
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain()
+            .map(|(_, s)| s)
+            .collect();
         for s in &sessions {
             let _ = s.control(Control::Close).await;
         }
@@ -245,8 +324,16 @@ async fn status_watch(hub: Arc<TerminalHub>, id: TerminalId, session: Session) {
         if (info.state, info.exits) != last {
             last = (info.state, info.exits);
             let r = match info.state {
-                ProcessState::Exited(s) => hub.store.set_terminal_status(id, TerminalStatus::Exited, s.code, s.signal).await,
-                _ => hub.store.set_terminal_status(id, TerminalStatus::Running, None, None).await,
+                ProcessState::Exited(s) => {
+                    hub.store
+                        .set_terminal_status(id, TerminalStatus::Exited, s.code, s.signal)
+                        .await
+                }
+                _ => {
+                    hub.store
+                        .set_terminal_status(id, TerminalStatus::Running, None, None)
+                        .await
+                }
             };
             if let Err(e) = r {
                 tracing::warn!(error = %e, terminal = %id, "could not store terminal status");

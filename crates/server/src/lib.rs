@@ -80,30 +80,54 @@ impl FromRef<AppState> for Security {
 
 async fn openapi_json() -> axum::response::Response {
     use axum::response::IntoResponse;
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], openapi::json()).into_response()
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        openapi::json(),
+    )
+        .into_response()
 }
 
 pub fn router(state: AppState) -> Router {
     use api::terminals::*;
     let protected = Router::new()
         .route("/api/terminals", get(list_terminals).post(create_terminal))
-        .route("/api/terminals/{id}", get(get_terminal).patch(rename_terminal).delete(delete_terminal))
-        .route("/api/terminals/{id}/resize", axum::routing::post(resize_terminal))
+        .route(
+            "/api/terminals/{id}",
+            get(get_terminal)
+                .patch(rename_terminal)
+                .delete(delete_terminal),
+        )
+        .route(
+            "/api/terminals/{id}/resize",
+            axum::routing::post(resize_terminal),
+        )
         .route("/api/terminals/{id}/recording", get(get_recording))
         .route("/api/openapi.json", get(openapi_json))
         .route("/ws/terminals/{id}", get(ws::terminal::terminal_socket))
         .route("/metrics", get(observability::metrics_handler))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .route_layer(axum::middleware::from_fn(observability::label_route))
-        .layer(from_fn_with_state(state.security.clone(), security::require_token));
+        .layer(from_fn_with_state(
+            state.security.clone(),
+            security::require_token,
+        ));
     let public = Router::new()
         .fallback(assets::serve_asset)
-        .layer(from_fn_with_state(state.security.clone(), security::token_cookie_from_query));
+        .layer(from_fn_with_state(
+            state.security.clone(),
+            security::token_cookie_from_query,
+        ));
     protected
         .merge(public)
         .layer(DefaultBodyLimit::max(1024 * 1024))
-        .layer(from_fn_with_state(state.security.clone(), security::check_host_and_origin))
-        .layer(from_fn_with_state(Arc::clone(&state.metrics), observability::observe))
+        .layer(from_fn_with_state(
+            state.security.clone(),
+            security::check_host_and_origin,
+        ))
+        .layer(from_fn_with_state(
+            Arc::clone(&state.metrics),
+            observability::observe,
+        ))
         .with_state(state)
 }
 
@@ -119,17 +143,27 @@ pub struct Running {
 
 /// Opens the store and the hub, then serves on `listener` until `shutdown` fires; then closes
 /// WebSockets, ends terminals (recordings flushed) and closes the store.
-pub async fn run(listener: TcpListener, cfg: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn run(
+    listener: TcpListener,
+    cfg: Config,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let (app, state) = build(&cfg, shutdown.clone()).await?;
     serve(listener, app, state, shutdown).await
 }
 
-pub async fn build(cfg: &Config, shutdown: CancellationToken) -> anyhow::Result<(Router, AppState)> {
+pub async fn build(
+    cfg: &Config,
+    shutdown: CancellationToken,
+) -> anyhow::Result<(Router, AppState)> {
     std::fs::create_dir_all(&cfg.data_dir)?;
     let store = store::Store::open(&cfg.data_dir.join("anycode.sqlite")).await?;
     let hub = TerminalHub::new(
         store,
-        HubConfig { recordings_dir: cfg.data_dir.join("recordings"), buffer_bytes: cfg.buffer_bytes },
+        HubConfig {
+            recordings_dir: cfg.data_dir.join("recordings"),
+            buffer_bytes: cfg.buffer_bytes,
+        },
     )
     .await?;
     let state = AppState {
@@ -142,11 +176,19 @@ pub async fn build(cfg: &Config, shutdown: CancellationToken) -> anyhow::Result<
     Ok((router(state.clone()), state))
 }
 
-pub async fn serve(listener: TcpListener, app: Router, state: AppState, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    state: AppState,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let signal = shutdown.clone();
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move { signal.cancelled().await })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { signal.cancelled().await })
+    .await?;
     state.hub.shutdown().await;
     state.hub.store().close().await;
     Ok(())

@@ -28,7 +28,10 @@ impl Metrics {
     pub fn new() -> Arc<Self> {
         let registry = Registry::new();
         let http_requests_total = IntCounterVec::new(
-            Opts::new("http_requests_total", "HTTP requests by method, route and status"),
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests by method, route and status",
+            ),
             &["method", "path", "status"],
         )
         .expect("valid metric");
@@ -39,12 +42,18 @@ impl Metrics {
         )
         .expect("valid metric");
         let websocket_connections_active = IntGaugeVec::new(
-            Opts::new("websocket_connections_active", "Open WebSocket connections by type"),
+            Opts::new(
+                "websocket_connections_active",
+                "Open WebSocket connections by type",
+            ),
             &["type"],
         )
         .expect("valid metric");
         let websocket_messages_total = IntCounterVec::new(
-            Opts::new("websocket_messages_total", "WebSocket messages by direction and type"),
+            Opts::new(
+                "websocket_messages_total",
+                "WebSocket messages by direction and type",
+            ),
             &["direction", "type"],
         )
         .expect("valid metric");
@@ -75,7 +84,11 @@ impl Metrics {
 fn new_request_id(incoming: Option<&HeaderValue>) -> String {
     incoming
         .and_then(|v| v.to_str().ok())
-        .filter(|s| !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .filter(|s| {
+            !s.is_empty()
+                && s.len() <= 64
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string())
 }
@@ -85,16 +98,27 @@ fn new_request_id(incoming: Option<&HeaderValue>) -> String {
 pub async fn observe(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let id = new_request_id(req.headers().get(REQUEST_ID_HEADER));
     let method = req.method().clone();
-    let fallback_route = if req.uri().path().starts_with("/api") { "/api/*" } else { "static" };
+    let fallback_route = if req.uri().path().starts_with("/api") {
+        "/api/*"
+    } else {
+        "static"
+    };
     let path = req.uri().path().to_owned();
     let start = Instant::now();
     let span = tracing::info_span!("request", request_id = %id, method = %method, path = %path);
     let mut res = REQUEST_ID
-        .scope(id.clone(), tracing::Instrument::instrument(next.run(req), span.clone()))
+        .scope(
+            id.clone(),
+            tracing::Instrument::instrument(next.run(req), span.clone()),
+        )
         .await;
     let elapsed = start.elapsed();
     let status = res.status();
-    let route = res.extensions().get::<RouteLabel>().map(|r| r.0.clone()).unwrap_or_else(|| fallback_route.to_owned());
+    let route = res
+        .extensions()
+        .get::<RouteLabel>()
+        .map(|r| r.0.clone())
+        .unwrap_or_else(|| fallback_route.to_owned());
     metrics
         .http_requests_total
         .with_label_values(&[method.as_str(), &route, status.as_str()])
@@ -108,9 +132,17 @@ pub async fn observe(State(metrics): State<Arc<Metrics>>, req: Request, next: Ne
     }
     let _g = span.enter();
     if status.is_server_error() {
-        tracing::error!(status = status.as_u16(), ms = elapsed.as_secs_f64() * 1e3, "request failed");
+        tracing::error!(
+            status = status.as_u16(),
+            ms = elapsed.as_secs_f64() * 1e3,
+            "request failed"
+        );
     } else if route != "static" {
-        tracing::info!(status = status.as_u16(), ms = elapsed.as_secs_f64() * 1e3, "request");
+        tracing::info!(
+            status = status.as_u16(),
+            ms = elapsed.as_secs_f64() * 1e3,
+            "request"
+        );
     } else {
         tracing::debug!(status = status.as_u16(), "asset");
     }
@@ -125,7 +157,8 @@ pub struct RouteLabel(pub String);
 pub async fn label_route(path: Option<MatchedPath>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     if let Some(p) = path {
-        res.extensions_mut().insert(RouteLabel(p.as_str().to_owned()));
+        res.extensions_mut()
+            .insert(RouteLabel(p.as_str().to_owned()));
     }
     res
 }
@@ -133,7 +166,10 @@ pub async fn label_route(path: Option<MatchedPath>, req: Request, next: Next) ->
 pub async fn metrics_handler(State(metrics): State<Arc<Metrics>>) -> Response {
     (
         StatusCode::OK,
-        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
         metrics.render(),
     )
         .into_response()

@@ -23,8 +23,14 @@ impl Security {
     pub fn new(token: &str, allowed_hosts: &[String], allowed_origins: &[String]) -> Self {
         Self {
             token: token.into(),
-            allowed_hosts: allowed_hosts.iter().map(|h| h.to_ascii_lowercase()).collect(),
-            allowed_origins: allowed_origins.iter().map(|o| o.trim_end_matches('/').to_ascii_lowercase()).collect(),
+            allowed_hosts: allowed_hosts
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
+            allowed_origins: allowed_origins
+                .iter()
+                .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
+                .collect(),
         }
     }
 
@@ -38,26 +44,40 @@ impl Security {
         if host == "localhost" || host.ends_with(".localhost") {
             return true;
         }
-        if host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().is_ok() {
+        if host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok()
+        {
             return true;
         }
-        self.allowed_hosts.iter().any(|h| *h == host)
+        self.allowed_hosts.contains(&host)
     }
 
     /// An `Origin` is allowed when it names the same host and port as `Host`, or is configured.
     pub fn origin_allowed(&self, origin: &str, host_header: Option<&str>) -> bool {
         let origin = origin.trim_end_matches('/').to_ascii_lowercase();
-        if self.allowed_origins.iter().any(|o| *o == origin) {
+        if self.allowed_origins.contains(&origin) {
             return true;
         }
-        let Some(host) = host_header else { return false };
+        let Some(host) = host_header else {
+            return false;
+        };
         let authority = origin.split_once("://").map(|(_, a)| a).unwrap_or("");
         authority == host.to_ascii_lowercase()
     }
 
     /// The token presented by a request, from header, cookie or (for WebSockets) the query.
-    pub fn presented_token<'a>(headers: &'a HeaderMap, query: Option<&'a str>, allow_query: bool) -> Option<&'a str> {
-        if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    pub fn presented_token<'a>(
+        headers: &'a HeaderMap,
+        query: Option<&'a str>,
+        allow_query: bool,
+    ) -> Option<&'a str> {
+        if let Some(v) = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+        {
             if let Some(t) = v.strip_prefix("Bearer ") {
                 return Some(t.trim());
             }
@@ -111,19 +131,34 @@ pub fn query_param<'a>(query: Option<&'a str>, name: &str) -> Option<&'a str> {
 
 /// Applies to every request: `Host` must be allowed; cross-site `Origin`s may not change state
 /// or open WebSockets.
-pub async fn check_host_and_origin(State(sec): State<Security>, req: Request, next: Next) -> Response {
-    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_owned);
+pub async fn check_host_and_origin(
+    State(sec): State<Security>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     match &host {
         Some(h) if sec.host_allowed(h) => {}
         _ => {
-            return ApiError::new(ErrorCode::ForbiddenHost, "this Host is not allowed; start anycode with --allowed-host NAME to use it")
-                .into_response()
+            return ApiError::new(
+                ErrorCode::ForbiddenHost,
+                "this Host is not allowed; start anycode with --allowed-host NAME to use it",
+            )
+            .into_response()
         }
     }
     let is_ws = req.headers().get(header::UPGRADE).is_some();
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if is_ws || unsafe_method {
-        if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        if let Some(origin) = req
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+        {
             if !sec.origin_allowed(origin, host.as_deref()) {
                 return ApiError::new(ErrorCode::ForbiddenOrigin, "cross-origin request refused")
                     .with_details(serde_json::json!({ "origin": origin }))
@@ -140,14 +175,19 @@ pub async fn require_token(State(sec): State<Security>, req: Request, next: Next
     let ok = Security::presented_token(req.headers(), req.uri().query(), allow_query)
         .is_some_and(|t| sec.token_matches(t));
     if !ok {
-        return ApiError::new(ErrorCode::Unauthorized, "missing or wrong access token").into_response();
+        return ApiError::new(ErrorCode::Unauthorized, "missing or wrong access token")
+            .into_response();
     }
     next.run(req).await
 }
 
 /// A page opened with a valid `?token=` gets the cookie and is redirected without the token,
 /// so the token does not linger in the address bar or history.
-pub async fn token_cookie_from_query(State(sec): State<Security>, req: Request, next: Next) -> Response {
+pub async fn token_cookie_from_query(
+    State(sec): State<Security>,
+    req: Request,
+    next: Next,
+) -> Response {
     if let Some(t) = query_param(req.uri().query(), "token") {
         if sec.token_matches(t) && req.method() == Method::GET {
             let rest: Vec<&str> = req
@@ -162,12 +202,17 @@ pub async fn token_cookie_from_query(State(sec): State<Security>, req: Request, 
                 location.push('?');
                 location.push_str(&rest.join("&"));
             }
-            let cookie = format!("{COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000");
+            let cookie =
+                format!("{COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000");
             let mut res = StatusCode::SEE_OTHER.into_response();
-            if let (Ok(loc), Ok(c)) = (HeaderValue::from_str(&location), HeaderValue::from_str(&cookie)) {
+            if let (Ok(loc), Ok(c)) = (
+                HeaderValue::from_str(&location),
+                HeaderValue::from_str(&cookie),
+            ) {
                 res.headers_mut().insert(header::LOCATION, loc);
                 res.headers_mut().insert(header::SET_COOKIE, c);
-                res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                res.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
                 return res;
             }
         }
@@ -182,7 +227,14 @@ mod tests {
     #[test]
     fn hosts() {
         let s = Security::new("t", &["anycode.lan".into()], &[]);
-        for ok in ["localhost:19876", "127.0.0.1:1", "[::1]:80", "anycode.lan", "10.0.0.5:19876", "app.localhost"] {
+        for ok in [
+            "localhost:19876",
+            "127.0.0.1:1",
+            "[::1]:80",
+            "anycode.lan",
+            "10.0.0.5:19876",
+            "app.localhost",
+        ] {
             assert!(s.host_allowed(ok), "{ok}");
         }
         for bad in ["evil.com", "evil.com:19876", "localhost.evil.com", ""] {
@@ -207,9 +259,21 @@ mod tests {
         assert!(!s.token_matches("secreT"));
         assert!(!s.token_matches("secret2"));
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=b; anycode_token=xyz"));
-        assert_eq!(Security::presented_token(&h, Some("token=q"), true), Some("xyz"));
-        assert_eq!(Security::presented_token(&HeaderMap::new(), Some("from=1&token=q"), true), Some("q"));
-        assert_eq!(Security::presented_token(&HeaderMap::new(), Some("token=q"), false), None);
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=b; anycode_token=xyz"),
+        );
+        assert_eq!(
+            Security::presented_token(&h, Some("token=q"), true),
+            Some("xyz")
+        );
+        assert_eq!(
+            Security::presented_token(&HeaderMap::new(), Some("from=1&token=q"), true),
+            Some("q")
+        );
+        assert_eq!(
+            Security::presented_token(&HeaderMap::new(), Some("token=q"), false),
+            None
+        );
     }
 }

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Integration tests: the real server on port 0 with a temp data dir, real PTYs, real WebSockets.
 //! Timeouts here are failure guards only; every wait is on an observable event.
 use std::time::Duration;
@@ -33,8 +34,16 @@ impl TestServer {
         tweak(&mut cfg);
         let shutdown = CancellationToken::new();
         tokio::spawn(server::run(listener, cfg, shutdown.clone()));
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Self { addr, _dir: dir, shutdown, http }
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            addr,
+            _dir: dir,
+            shutdown,
+            http,
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -49,11 +58,16 @@ impl TestServer {
         let res = req.send().await.unwrap();
         let status = res.status().as_u16();
         let text = res.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     async fn create(&self, body: Value) -> String {
-        let (status, v) = self.api(reqwest::Method::POST, "/api/terminals", Some(body)).await;
+        let (status, v) = self
+            .api(reqwest::Method::POST, "/api/terminals", Some(body))
+            .await;
         assert_eq!(status, 201, "{v}");
         v["id"].as_str().unwrap().to_string()
     }
@@ -61,7 +75,13 @@ impl TestServer {
     async fn connect(&self, id: &str, query: &str) -> Term {
         let url = format!("ws://{}/ws/terminals/{id}?token={TOKEN}{query}", self.addr);
         let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-        Term { ws, output: Vec::new(), next: None, json: Vec::new(), snapshots: 0 }
+        Term {
+            ws,
+            output: Vec::new(),
+            next: None,
+            json: Vec::new(),
+            snapshots: 0,
+        }
     }
 }
 
@@ -89,15 +109,21 @@ enum Got {
 
 impl Term {
     async fn send(&mut self, v: Value) {
-        self.ws.send(Message::Text(v.to_string().into())).await.unwrap();
+        self.ws
+            .send(Message::Text(v.to_string().into()))
+            .await
+            .unwrap();
     }
 
     async fn input(&mut self, s: &str) {
-        self.send(json!({"type": "input", "payload": {"data": s}})).await;
+        self.send(json!({"type": "input", "payload": {"data": s}}))
+            .await;
     }
 
     async fn recv(&mut self, ack: bool) -> Got {
-        let msg = tokio::time::timeout(GUARD, self.ws.next()).await.expect("no message within guard time");
+        let msg = tokio::time::timeout(GUARD, self.ws.next())
+            .await
+            .expect("no message within guard time");
         match msg {
             Some(Ok(Message::Binary(b))) => {
                 let offset = u64::from_be_bytes(b[1..9].try_into().unwrap());
@@ -115,7 +141,8 @@ impl Term {
                 self.next = Some(offset + if b[0] == 0 { data.len() as u64 } else { 0 });
                 if ack {
                     let n = self.next.unwrap();
-                    self.send(json!({"type": "ack", "payload": {"offset": n}})).await;
+                    self.send(json!({"type": "ack", "payload": {"offset": n}}))
+                        .await;
                 }
                 got
             }
@@ -133,7 +160,10 @@ impl Term {
     async fn until_output(&mut self, needle: &str) {
         while !String::from_utf8_lossy(&self.output).contains(needle) {
             if let Got::Closed(c) = self.recv(true).await {
-                panic!("closed ({c:?}) before {needle:?}; got {:?}", String::from_utf8_lossy(&self.output));
+                panic!(
+                    "closed ({c:?}) before {needle:?}; got {:?}",
+                    String::from_utf8_lossy(&self.output)
+                );
             }
         }
     }
@@ -160,8 +190,16 @@ async fn requests_without_the_token_are_refused_with_a_json_error() {
     assert_eq!(res.status(), 401);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "unauthorized");
-    assert!(body["error"]["requestId"].as_str().is_some_and(|r| !r.is_empty()));
-    let res = s.http.get(s.url("/api/terminals")).bearer_auth("wrong").send().await.unwrap();
+    assert!(body["error"]["requestId"]
+        .as_str()
+        .is_some_and(|r| !r.is_empty()));
+    let res = s
+        .http
+        .get(s.url("/api/terminals"))
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
     let res = s.http.get(s.url("/metrics")).send().await.unwrap();
     assert_eq!(res.status(), 401);
@@ -173,13 +211,24 @@ async fn requests_without_the_token_are_refused_with_a_json_error() {
 #[tokio::test]
 async fn opening_the_page_with_the_token_sets_a_cookie_that_authenticates() {
     let s = TestServer::start().await;
-    let res = s.http.get(s.url(&format!("/?token={TOKEN}&tab=2"))).send().await.unwrap();
+    let res = s
+        .http
+        .get(s.url(&format!("/?token={TOKEN}&tab=2")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/?tab=2");
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
     let pair = cookie.split(';').next().unwrap();
-    let res = s.http.get(s.url("/api/terminals")).header("cookie", pair).send().await.unwrap();
+    let res = s
+        .http
+        .get(s.url("/api/terminals"))
+        .header("cookie", pair)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     // A wrong token in the URL sets nothing.
     let res = s.http.get(s.url("/?token=nope")).send().await.unwrap();
@@ -189,9 +238,19 @@ async fn opening_the_page_with_the_token_sets_a_cookie_that_authenticates() {
 #[tokio::test]
 async fn foreign_hosts_and_cross_site_origins_are_refused() {
     let s = TestServer::start().await;
-    let res = s.http.get(s.url("/api/terminals")).bearer_auth(TOKEN).header("host", "evil.example:80").send().await.unwrap();
+    let res = s
+        .http
+        .get(s.url("/api/terminals"))
+        .bearer_auth(TOKEN)
+        .header("host", "evil.example:80")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
-    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "forbidden_host");
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "forbidden_host"
+    );
     let res = s
         .http
         .post(s.url("/api/terminals"))
@@ -202,15 +261,24 @@ async fn foreign_hosts_and_cross_site_origins_are_refused() {
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
-    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "forbidden_origin");
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "forbidden_origin"
+    );
     // A cross-site WebSocket is refused even with the token.
     let id = s.create(json!({"command": ["cat"]})).await;
-    let mut req = format!("ws://{}/ws/terminals/{id}?token={TOKEN}", s.addr).into_client_request().unwrap();
-    req.headers_mut().insert("origin", "http://evil.example".parse().unwrap());
+    let mut req = format!("ws://{}/ws/terminals/{id}?token={TOKEN}", s.addr)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("origin", "http://evil.example".parse().unwrap());
     assert!(tokio_tungstenite::connect_async(req).await.is_err());
     // The same origin is fine.
-    let mut req = format!("ws://{}/ws/terminals/{id}?token={TOKEN}", s.addr).into_client_request().unwrap();
-    req.headers_mut().insert("origin", format!("http://{}", s.addr).parse().unwrap());
+    let mut req = format!("ws://{}/ws/terminals/{id}?token={TOKEN}", s.addr)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("origin", format!("http://{}", s.addr).parse().unwrap());
     assert!(tokio_tungstenite::connect_async(req).await.is_ok());
 }
 
@@ -222,26 +290,74 @@ async fn bad_requests_get_stable_error_codes() {
         (json!({"cols": 80, "rows": 100000}), 400, "invalid_size"),
         (json!({"command": []}), 400, "invalid_request"),
         (json!({"command": "bash"}), 400, "invalid_request"),
-        (json!({"cwd": "/definitely/not/here"}), 400, "invalid_request"),
+        (
+            json!({"cwd": "/definitely/not/here"}),
+            400,
+            "invalid_request",
+        ),
         (json!({"bogus": 1}), 400, "invalid_request"),
-        (json!({"command": ["/no/such/program"]}), 422, "spawn_failed"),
+        (
+            json!({"command": ["/no/such/program"]}),
+            422,
+            "spawn_failed",
+        ),
         (json!({"sandboxId": "nope"}), 404, "not_found"),
     ];
     for (body, status, code) in cases {
-        let (st, v) = s.api(reqwest::Method::POST, "/api/terminals", Some(body.clone())).await;
-        assert_eq!((st, v["error"]["code"].as_str().unwrap()), (status, code), "{body} → {v}");
+        let (st, v) = s
+            .api(reqwest::Method::POST, "/api/terminals", Some(body.clone()))
+            .await;
+        assert_eq!(
+            (st, v["error"]["code"].as_str().unwrap()),
+            (status, code),
+            "{body} → {v}"
+        );
     }
-    let res = s.http.post(s.url("/api/terminals")).bearer_auth(TOKEN).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let res = s
+        .http
+        .post(s.url("/api/terminals"))
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
-    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "invalid_request");
-    for path in ["/api/terminals/not-a-uuid", "/api/terminals/01a221d4-c7d2-70ca-8edc-5980db99cffd", "/api/nothing-here"] {
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "invalid_request"
+    );
+    for path in [
+        "/api/terminals/not-a-uuid",
+        "/api/terminals/01a221d4-c7d2-70ca-8edc-5980db99cffd",
+        "/api/nothing-here",
+    ] {
         let (st, v) = s.api(reqwest::Method::GET, path, None).await;
-        assert_eq!((st, v["error"]["code"].as_str().unwrap()), (404, "not_found"), "{path}");
+        assert_eq!(
+            (st, v["error"]["code"].as_str().unwrap()),
+            (404, "not_found"),
+            "{path}"
+        );
     }
     let id = s.create(json!({"command": ["cat"]})).await;
-    let (st, v) = s.api(reqwest::Method::POST, &format!("/api/terminals/{id}/resize"), Some(json!({"cols": 0, "rows": 0}))).await;
-    assert_eq!((st, v["error"]["code"].as_str().unwrap()), (400, "invalid_size"));
-    let (st, _) = s.api(reqwest::Method::PATCH, &format!("/api/terminals/{id}"), Some(json!({"name": ""}))).await;
+    let (st, v) = s
+        .api(
+            reqwest::Method::POST,
+            &format!("/api/terminals/{id}/resize"),
+            Some(json!({"cols": 0, "rows": 0})),
+        )
+        .await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str().unwrap()),
+        (400, "invalid_size")
+    );
+    let (st, _) = s
+        .api(
+            reqwest::Method::PATCH,
+            &format!("/api/terminals/{id}"),
+            Some(json!({"name": ""})),
+        )
+        .await;
     assert_eq!(st, 400);
     // The server still serves.
     let (st, v) = s.api(reqwest::Method::GET, "/api/terminals", None).await;
@@ -252,23 +368,56 @@ async fn bad_requests_get_stable_error_codes() {
 #[tokio::test]
 async fn terminal_lifecycle_rename_resize_delete() {
     let s = TestServer::start().await;
-    let id = s.create(json!({"command": ["cat"], "cols": 100, "rows": 30, "name": "first"})).await;
-    let (_, v) = s.api(reqwest::Method::PATCH, &format!("/api/terminals/{id}"), Some(json!({"name": "renamed"}))).await;
+    let id = s
+        .create(json!({"command": ["cat"], "cols": 100, "rows": 30, "name": "first"}))
+        .await;
+    let (_, v) = s
+        .api(
+            reqwest::Method::PATCH,
+            &format!("/api/terminals/{id}"),
+            Some(json!({"name": "renamed"})),
+        )
+        .await;
     assert_eq!(v["name"], "renamed");
-    let (_, v) = s.api(reqwest::Method::POST, &format!("/api/terminals/{id}/resize"), Some(json!({"cols": 120, "rows": 40}))).await;
-    assert_eq!((v["cols"].as_u64(), v["rows"].as_u64()), (Some(120), Some(40)));
-    let (st, _) = s.api(reqwest::Method::DELETE, &format!("/api/terminals/{id}"), None).await;
+    let (_, v) = s
+        .api(
+            reqwest::Method::POST,
+            &format!("/api/terminals/{id}/resize"),
+            Some(json!({"cols": 120, "rows": 40})),
+        )
+        .await;
+    assert_eq!(
+        (v["cols"].as_u64(), v["rows"].as_u64()),
+        (Some(120), Some(40))
+    );
+    let (st, _) = s
+        .api(
+            reqwest::Method::DELETE,
+            &format!("/api/terminals/{id}"),
+            None,
+        )
+        .await;
     assert_eq!(st, 204);
-    let (st, _) = s.api(reqwest::Method::GET, &format!("/api/terminals/{id}"), None).await;
+    let (st, _) = s
+        .api(reqwest::Method::GET, &format!("/api/terminals/{id}"), None)
+        .await;
     assert_eq!(st, 404);
-    let (st, _) = s.api(reqwest::Method::DELETE, &format!("/api/terminals/{id}"), None).await;
+    let (st, _) = s
+        .api(
+            reqwest::Method::DELETE,
+            &format!("/api/terminals/{id}"),
+            None,
+        )
+        .await;
     assert_eq!(st, 404);
 }
 
 #[tokio::test]
 async fn echo_reconnect_from_offset_and_snapshot_for_a_new_viewer() {
     let s = TestServer::start().await;
-    let id = s.create(json!({"command": ["/bin/sh"], "env": {"PS1": "$ "}})).await;
+    let id = s
+        .create(json!({"command": ["/bin/sh"], "env": {"PS1": "$ "}}))
+        .await;
     let mut t = s.connect(&id, "&from=0").await;
     let hello = t.until_json("hello").await;
     assert_eq!(hello["payload"]["terminalId"], id.as_str());
@@ -292,7 +441,10 @@ async fn echo_reconnect_from_offset_and_snapshot_for_a_new_viewer() {
     assert_eq!(back.snapshots, 0);
     let missed = String::from_utf8_lossy(&back.output).to_string();
     assert!(missed.contains("while-away"), "{missed:?}");
-    assert!(!missed.contains("hello\r\n"), "nothing from before the offset: {missed:?}");
+    assert!(
+        !missed.contains("hello\r\n"),
+        "nothing from before the offset: {missed:?}"
+    );
 
     // A viewer without an offset gets a snapshot of the screen first.
     let mut fresh = s.connect(&id, "").await;
@@ -301,7 +453,10 @@ async fn echo_reconnect_from_offset_and_snapshot_for_a_new_viewer() {
             break String::from_utf8_lossy(&d).to_string();
         }
     };
-    assert!(snap.contains("hello") && snap.contains("while-away"), "{snap:?}");
+    assert!(
+        snap.contains("hello") && snap.contains("while-away"),
+        "{snap:?}"
+    );
 }
 
 #[tokio::test]
@@ -320,18 +475,31 @@ async fn two_viewers_see_the_same_output() {
 #[tokio::test]
 async fn output_written_just_before_exit_is_delivered_then_the_exit() {
     let s = TestServer::start().await;
-    let id = s.create(json!({"command": sh("head -c 300000 /dev/zero | tr '\\0' x; printf END; exit 7")})).await;
+    let id = s
+        .create(json!({"command": sh("head -c 300000 /dev/zero | tr '\\0' x; printf END; exit 7")}))
+        .await;
     let mut t = s.connect(&id, "&from=0").await;
     let exit = t.until_json("exit").await;
     assert_eq!(exit["payload"]["code"], 7);
     let text = String::from_utf8_lossy(&t.output);
     assert_eq!(text.matches('x').count(), 300_000);
-    assert!(text.ends_with("END"), "the last bytes arrive before the exit");
+    assert!(
+        text.ends_with("END"),
+        "the last bytes arrive before the exit"
+    );
     // The REST view agrees, and the recording has every byte.
-    let (_, v) = s.api(reqwest::Method::GET, &format!("/api/terminals/{id}"), None).await;
+    let (_, v) = s
+        .api(reqwest::Method::GET, &format!("/api/terminals/{id}"), None)
+        .await;
     assert_eq!(v["status"], "exited");
     assert_eq!(v["exitCode"], 7);
-    let cast = s.http.get(s.url(&format!("/api/terminals/{id}/recording"))).bearer_auth(TOKEN).send().await.unwrap();
+    let cast = s
+        .http
+        .get(s.url(&format!("/api/terminals/{id}/recording")))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(cast.headers()["content-type"], "application/x-asciicast");
     let cast = cast.text().await.unwrap();
     let mut lines = cast.lines();
@@ -348,7 +516,11 @@ async fn output_written_just_before_exit_is_delivered_then_the_exit() {
 #[tokio::test]
 async fn ctrl_c_stops_a_flood_while_the_viewer_lags() {
     let s = TestServer::start_with(|c| {
-        c.flow = terminal::FlowConfig { window: 64 * 1024, lag_limit: 256 * 1024, max_frame: 16 * 1024 };
+        c.flow = terminal::FlowConfig {
+            window: 64 * 1024,
+            lag_limit: 256 * 1024,
+            max_frame: 16 * 1024,
+        };
         c.buffer_bytes = 1024 * 1024;
     })
     .await;
@@ -361,13 +533,19 @@ async fn ctrl_c_stops_a_flood_while_the_viewer_lags() {
             unacked = t.output.len();
         }
     }
-    assert!(t.output.len() <= 64 * 1024, "window respected: {}", t.output.len());
+    assert!(
+        t.output.len() <= 64 * 1024,
+        "window respected: {}",
+        t.output.len()
+    );
     t.input("\u{3}").await;
     let exit = t.until_json("exit").await;
     assert_eq!(exit["payload"]["signal"], 2, "yes died of SIGINT: {exit}");
     assert!(t.snapshots >= 1, "a viewer far behind skips to a snapshot");
     // Server memory stayed bounded: the buffer never holds more than twice its capacity.
-    let (_, v) = s.api(reqwest::Method::GET, &format!("/api/terminals/{id}"), None).await;
+    let (_, v) = s
+        .api(reqwest::Method::GET, &format!("/api/terminals/{id}"), None)
+        .await;
     let held = v["endOffset"].as_u64().unwrap() - v["startOffset"].as_u64().unwrap();
     assert!(held <= 2 * 1024 * 1024, "held {held}");
 }
@@ -379,23 +557,44 @@ async fn malformed_websocket_messages_get_errors_and_the_connection_survives() {
     let mut t = s.connect(&id, "&from=0").await;
     t.until_json("hello").await;
     t.ws.send(Message::Text("garbage".into())).await.unwrap();
-    assert_eq!(t.until_json("error").await["payload"]["code"], "invalid_message");
+    assert_eq!(
+        t.until_json("error").await["payload"]["code"],
+        "invalid_message"
+    );
     t.send(json!({"type": "teleport", "payload": {}})).await;
     let e = t.until_json("error").await;
-    assert!(e["payload"]["message"].as_str().unwrap().contains("teleport"));
-    t.send(json!({"type": "resize", "payload": {"cols": 0, "rows": 0}})).await;
-    assert_eq!(t.until_json("error").await["payload"]["code"], "invalid_size");
-    t.send(json!({"type": "resize", "payload": {"cols": 99999, "rows": 5}})).await;
-    assert_eq!(t.until_json("error").await["payload"]["code"], "invalid_size");
-    t.send(json!({"type": "command", "payload": {"command": "explode"}})).await;
-    assert_eq!(t.until_json("error").await["payload"]["code"], "invalid_message");
-    t.send(json!({"type": "ping", "payload": {"timestamp": 42}})).await;
+    assert!(e["payload"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("teleport"));
+    t.send(json!({"type": "resize", "payload": {"cols": 0, "rows": 0}}))
+        .await;
+    assert_eq!(
+        t.until_json("error").await["payload"]["code"],
+        "invalid_size"
+    );
+    t.send(json!({"type": "resize", "payload": {"cols": 99999, "rows": 5}}))
+        .await;
+    assert_eq!(
+        t.until_json("error").await["payload"]["code"],
+        "invalid_size"
+    );
+    t.send(json!({"type": "command", "payload": {"command": "explode"}}))
+        .await;
+    assert_eq!(
+        t.until_json("error").await["payload"]["code"],
+        "invalid_message"
+    );
+    t.send(json!({"type": "ping", "payload": {"timestamp": 42}}))
+        .await;
     assert_eq!(t.until_json("pong").await["payload"]["timestamp"], 42);
     t.input("still-alive\r").await;
     t.until_output("still-alive").await;
 
     // An oversized frame closes this connection with 1009; other terminals keep working.
-    t.ws.send(Message::Text("x".repeat(70 * 1024).into())).await.unwrap();
+    t.ws.send(Message::Text("x".repeat(70 * 1024).into()))
+        .await
+        .unwrap();
     let closed = loop {
         if let Got::Closed(code) = t.recv(true).await {
             break code;
@@ -417,16 +616,24 @@ async fn malformed_websocket_messages_get_errors_and_the_connection_survives() {
 #[tokio::test]
 async fn restart_and_kill_commands() {
     let s = TestServer::start().await;
-    let id = s.create(json!({"command": sh("echo started-$$; exec cat")})).await;
+    let id = s
+        .create(json!({"command": sh("echo started-$$; exec cat")}))
+        .await;
     let mut t = s.connect(&id, "&from=0").await;
     t.until_output("started-").await;
-    t.send(json!({"type": "command", "payload": {"command": "restart"}})).await;
+    t.send(json!({"type": "command", "payload": {"command": "restart"}}))
+        .await;
     t.until_json("exit").await;
     // The same command runs again in the same terminal; offsets continue.
-    while String::from_utf8_lossy(&t.output).matches("started-").count() < 2 {
+    while String::from_utf8_lossy(&t.output)
+        .matches("started-")
+        .count()
+        < 2
+    {
         t.recv(true).await;
     }
-    t.send(json!({"type": "command", "payload": {"command": "kill"}})).await;
+    t.send(json!({"type": "command", "payload": {"command": "kill"}}))
+        .await;
     let exit = t.until_json("exit").await;
     assert_eq!(exit["payload"]["signal"], 9);
 }
@@ -439,11 +646,28 @@ async fn metrics_and_openapi_are_served() {
     t.until_json("hello").await;
     t.input("x").await;
     t.until_output("x").await;
-    let text = s.http.get(s.url("/metrics")).bearer_auth(TOKEN).send().await.unwrap().text().await.unwrap();
-    for name in ["http_requests_total", "http_request_duration_seconds", "websocket_connections_active", "websocket_messages_total"] {
+    let text = s
+        .http
+        .get(s.url("/metrics"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for name in [
+        "http_requests_total",
+        "http_request_duration_seconds",
+        "websocket_connections_active",
+        "websocket_messages_total",
+    ] {
         assert!(text.contains(name), "{name} missing");
     }
-    assert!(text.contains("path=\"/api/terminals\""), "routes are labelled by template");
+    assert!(
+        text.contains("path=\"/api/terminals\""),
+        "routes are labelled by template"
+    );
     assert!(text.contains("websocket_connections_active{type=\"terminal\"} 1"));
     let (st, doc) = s.api(reqwest::Method::GET, "/api/openapi.json", None).await;
     assert_eq!(st, 200);
@@ -454,9 +678,16 @@ async fn metrics_and_openapi_are_served() {
 #[tokio::test]
 async fn the_spa_falls_back_to_index_and_api_misses_stay_json() {
     let s = TestServer::start().await;
-    let res = s.http.get(s.url("/some/client/route")).send().await.unwrap();
+    let res = s
+        .http
+        .get(s.url("/some/client/route"))
+        .send()
+        .await
+        .unwrap();
     let ct = res.headers()["content-type"].to_str().unwrap().to_string();
     assert!(ct.starts_with("text/html"), "{ct}");
-    let (st, v) = s.api(reqwest::Method::GET, "/api/unknown/thing", None).await;
+    let (st, v) = s
+        .api(reqwest::Method::GET, "/api/unknown/thing", None)
+        .await;
     assert_eq!((st, v["error"]["code"].as_str()), (404, Some("not_found")));
 }

@@ -97,7 +97,10 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(std::time::Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Self { pool })
     }
@@ -105,7 +108,10 @@ impl Store {
     /// An in-memory store for tests.
     pub async fn in_memory() -> Result<Self> {
         let opts = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts)
+            .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Self { pool })
     }
@@ -115,7 +121,8 @@ impl Store {
     }
 
     pub async fn insert_terminal(&self, t: &TerminalRecord) -> Result<()> {
-        let command = serde_json::to_string(&t.command).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let command =
+            serde_json::to_string(&t.command).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
             "INSERT INTO terminals (id, name, command, cwd, cols, rows, status, exit_code, signal, \
              sandbox_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -149,12 +156,14 @@ impl Store {
     }
 
     pub async fn rename_terminal(&self, id: TerminalId, name: &str) -> Result<bool> {
-        let r = sqlx::query("UPDATE terminals SET name = ?, updated_at = ? WHERE id = ? AND closed_at IS NULL")
-            .bind(name)
-            .bind(now_rfc3339())
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?;
+        let r = sqlx::query(
+            "UPDATE terminals SET name = ?, updated_at = ? WHERE id = ? AND closed_at IS NULL",
+        )
+        .bind(name)
+        .bind(now_rfc3339())
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
         Ok(r.rows_affected() == 1)
     }
 
@@ -217,13 +226,19 @@ fn terminal_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<TerminalRecord> {
     let command: String = row.try_get("command")?;
     let status: String = row.try_get("status")?;
     Ok(TerminalRecord {
-        id: id.parse().map_err(|_| StoreError::Corrupt(format!("terminal id {id}")))?,
+        id: id
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("terminal id {id}")))?,
         name: row.try_get("name")?,
         command: serde_json::from_str(&command).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         cwd: row.try_get("cwd")?,
         cols: u16::try_from(row.try_get::<i64, _>("cols")?).unwrap_or(80),
         rows: u16::try_from(row.try_get::<i64, _>("rows")?).unwrap_or(24),
-        status: if status == "running" { TerminalStatus::Running } else { TerminalStatus::Exited },
+        status: if status == "running" {
+            TerminalStatus::Running
+        } else {
+            TerminalStatus::Exited
+        },
         exit_code: row.try_get("exit_code")?,
         signal: row.try_get("signal")?,
         sandbox_id: row.try_get("sandbox_id")?,
@@ -261,13 +276,19 @@ mod tests {
         store.insert_terminal(&b).await.unwrap();
         assert!(store.rename_terminal(a.id, "renamed").await.unwrap());
         assert!(store.close_terminal(b.id).await.unwrap());
-        assert!(!store.close_terminal(b.id).await.unwrap(), "closing twice is a no-op");
+        assert!(
+            !store.close_terminal(b.id).await.unwrap(),
+            "closing twice is a no-op"
+        );
         let list = store.list_terminals().await.unwrap();
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].name, "renamed");
         assert_eq!(list[0].command, vec!["bash", "-l"]);
         assert_eq!(store.mark_local_terminals_exited().await.unwrap(), 1);
-        assert_eq!(store.list_terminals().await.unwrap()[0].status, TerminalStatus::Exited);
+        assert_eq!(
+            store.list_terminals().await.unwrap()[0].status,
+            TerminalStatus::Exited
+        );
     }
 
     #[test]

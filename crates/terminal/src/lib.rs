@@ -12,6 +12,9 @@ pub mod session;
 mod utf8;
 pub mod viewer;
 
-pub use session::{Control, Driver, ExitStatus, Info, ProcessState, Read, Session, SessionConfig, SessionError, Snapshot};
-pub use viewer::{FlowConfig, Viewer, ViewerEvent};
 pub use pty::SpawnSpec;
+pub use session::{
+    Control, Driver, ExitStatus, Info, ProcessState, Read, Session, SessionConfig, SessionError,
+    Snapshot,
+};
+pub use viewer::{FlowConfig, Viewer, ViewerEvent};

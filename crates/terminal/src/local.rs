@@ -6,8 +6,8 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
-use pty::{PtyProcess, PtySignal, SpawnSpec};
 use pty::Size as PtySize;
+use pty::{PtyProcess, PtySignal, SpawnSpec};
 
 use crate::session::{Control, Driver, ExitStatus, Session};
 
@@ -17,7 +17,10 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(500);
 
 /// Starts `spec` and drives it for the session until the session is closed.
-pub fn start(driver: Driver, spec: SpawnSpec) -> Result<tokio::task::JoinHandle<()>, pty::PtyError> {
+pub fn start(
+    driver: Driver,
+    spec: SpawnSpec,
+) -> Result<tokio::task::JoinHandle<()>, pty::PtyError> {
     let process = pty::spawn(&spec)?;
     driver.session.set_running();
     Ok(tokio::spawn(run(driver, spec, process)))
@@ -30,7 +33,10 @@ enum Outcome {
 }
 
 async fn run(driver: Driver, mut spec: SpawnSpec, first: PtyProcess) {
-    let Driver { session, mut control } = driver;
+    let Driver {
+        session,
+        mut control,
+    } = driver;
     let mut process = Some(first);
     loop {
         if let Some(p) = process.take() {
@@ -70,7 +76,10 @@ fn respawn(session: &Session, spec: &SpawnSpec) -> Option<PtyProcess> {
             // Make the failure visible in the terminal itself.
             let s = session.clone();
             tokio::spawn(async move { s.push_output(Bytes::from(msg)).await });
-            session.push_exit(ExitStatus { code: Some(127), signal: None });
+            session.push_exit(ExitStatus {
+                code: Some(127),
+                signal: None,
+            });
             None
         }
     }
@@ -82,7 +91,12 @@ async fn drive(
     control: &mut mpsc::Receiver<Control>,
     spec: &mut SpawnSpec,
 ) -> Outcome {
-    let PtyProcess { mut reader, mut writer, mut child, pid } = p;
+    let PtyProcess {
+        mut reader,
+        mut writer,
+        mut child,
+        pid,
+    } = p;
 
     let out = session.clone();
     let mut reader_task = tokio::spawn(async move {
@@ -157,23 +171,36 @@ async fn drive(
         }
     };
     // Deliver everything the process wrote before it exited: drain until EOF (EIO).
-    if !reader_done && tokio::time::timeout(DRAIN_AFTER_EXIT, &mut reader_task).await.is_err() {
+    if !reader_done
+        && tokio::time::timeout(DRAIN_AFTER_EXIT, &mut reader_task)
+            .await
+            .is_err()
+    {
         // A background child still holds the PTY; stop reading so the terminal can end.
         let _ = pty::signal_group(pid, PtySignal::SIGHUP);
-        if tokio::time::timeout(DRAIN_AFTER_EXIT, &mut reader_task).await.is_err() {
+        if tokio::time::timeout(DRAIN_AFTER_EXIT, &mut reader_task)
+            .await
+            .is_err()
+        {
             reader_task.abort();
         }
     }
     drop(input_tx);
     let _ = writer_task.await;
-    let status = status.map(exit_status).unwrap_or(ExitStatus { code: None, signal: None });
+    let status = status.map(exit_status).unwrap_or(ExitStatus {
+        code: None,
+        signal: None,
+    });
     session.push_exit(status);
     outcome
 }
 
 fn exit_status(s: std::process::ExitStatus) -> ExitStatus {
     use std::os::unix::process::ExitStatusExt;
-    ExitStatus { code: s.code(), signal: s.signal() }
+    ExitStatus {
+        code: s.code(),
+        signal: s.signal(),
+    }
 }
 
 enum ToPty {
@@ -199,20 +226,40 @@ mod tests {
     async fn wait_for(session: &Session, mut pred: impl FnMut(&Session) -> bool) {
         let mut rx = session.subscribe();
         while !pred(session) {
-            tokio::time::timeout(Duration::from_secs(10), rx.changed()).await.expect("guard").expect("open");
+            tokio::time::timeout(Duration::from_secs(10), rx.changed())
+                .await
+                .expect("guard")
+                .expect("open");
         }
     }
 
     #[tokio::test]
     async fn restart_runs_the_command_again_and_kill_ends_it() {
-        let d = Session::new(SessionConfig::default()).unwrap();
+        let d = Session::start(SessionConfig::default()).unwrap();
         let s = d.session.clone();
         start(d, spec("echo started; exec cat")).unwrap();
-        wait_for(&s, |s| s.screen_text().iter().any(|l| l.contains("started"))).await;
+        wait_for(&s, |s| {
+            s.screen_text().iter().any(|l| l.contains("started"))
+        })
+        .await;
         s.control(Control::Restart).await.unwrap();
-        wait_for(&s, |s| s.info().exits == 1 && s.screen_text().iter().filter(|l| l.contains("started")).count() == 2).await;
+        wait_for(&s, |s| {
+            s.info().exits == 1
+                && s.screen_text()
+                    .iter()
+                    .filter(|l| l.contains("started"))
+                    .count()
+                    == 2
+        })
+        .await;
         s.control(Control::Kill).await.unwrap();
         wait_for(&s, |s| s.info().exits == 2).await;
-        assert!(matches!(s.info().state, ProcessState::Exited(ExitStatus { signal: Some(9), .. })));
+        assert!(matches!(
+            s.info().state,
+            ProcessState::Exited(ExitStatus {
+                signal: Some(9),
+                ..
+            })
+        ));
     }
 }

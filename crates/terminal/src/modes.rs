@@ -9,7 +9,10 @@ enum State {
     Ground,
     Esc,
     Csi,
-    Private { params: Vec<u16>, current: u32 },
+    Private {
+        params: Vec<u16>,
+        current: u32,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -35,11 +38,17 @@ impl ModeTracker {
                     _ => State::Ground,
                 },
                 State::Csi => match b {
-                    b'?' => State::Private { params: Vec::new(), current: 0 },
+                    b'?' => State::Private {
+                        params: Vec::new(),
+                        current: 0,
+                    },
                     0x1b => State::Esc,
                     _ => State::Ground,
                 },
-                State::Private { mut params, current } => match b {
+                State::Private {
+                    mut params,
+                    current,
+                } => match b {
                     b'0'..=b'9' => State::Private {
                         params,
                         current: (current * 10 + u32::from(b - b'0')).min(65_535),

@@ -24,7 +24,10 @@ impl Recording {
     /// Creates (or appends to, after a restart of the same terminal) the recording at `path`.
     pub fn open(path: &Path, header: &Header<'_>) -> io::Result<Self> {
         let exists = path.exists() && std::fs::metadata(path)?.len() > 0;
-        let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
         let mut out = BufWriter::with_capacity(64 * 1024, file);
         if !exists {
             let line = serde_json::json!({
@@ -38,7 +41,11 @@ impl Recording {
             });
             writeln!(out, "{line}")?;
         }
-        Ok(Self { out, text: Utf8Stream::default(), failed: false })
+        Ok(Self {
+            out,
+            text: Utf8Stream::default(),
+            failed: false,
+        })
     }
 
     pub fn output(&mut self, at: Duration, bytes: &[u8]) {

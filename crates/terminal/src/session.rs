@@ -158,7 +158,9 @@ impl Ring {
     /// Drops the oldest entries above capacity, but never one the screen has not parsed.
     fn evict(&mut self) {
         while self.bytes > self.cap && self.first_index < self.parsed_index {
-            let Some(e) = self.entries.pop_front() else { break };
+            let Some(e) = self.entries.pop_front() else {
+                break;
+            };
             self.first_index += 1;
             let len = e.len();
             self.bytes -= len as usize;
@@ -280,7 +282,11 @@ fn incomplete_tail(b: &[u8]) -> Vec<u8> {
                 0xF0..=0xF7 => 4,
                 _ => return Vec::new(),
             };
-            return if need > back { b[n - back..].to_vec() } else { Vec::new() };
+            return if need > back {
+                b[n - back..].to_vec()
+            } else {
+                Vec::new()
+            };
         }
     }
     Vec::new()
@@ -323,9 +329,14 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Session {
     /// Creates a session and its screen task. Call from within a Tokio runtime.
-    pub fn new(cfg: SessionConfig) -> Result<Driver, SessionError> {
-        let vt = avt::Terminal::new(usize::from(cfg.cols), usize::from(cfg.rows))
-            .map_err(|_| SessionError::InvalidSize { cols: cfg.cols, rows: cfg.rows })?;
+    pub fn start(cfg: SessionConfig) -> Result<Driver, SessionError> {
+        let vt =
+            avt::Terminal::new(usize::from(cfg.cols), usize::from(cfg.rows)).map_err(|_| {
+                SessionError::InvalidSize {
+                    cols: cfg.cols,
+                    rows: cfg.rows,
+                }
+            })?;
         let recording = cfg.recording.as_ref().and_then(|path| {
             let unix_time = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -374,7 +385,10 @@ impl Session {
         });
         let session = Session { shared };
         tokio::spawn(screen_task(session.clone()));
-        Ok(Driver { session, control: control_rx })
+        Ok(Driver {
+            session,
+            control: control_rx,
+        })
     }
 
     pub fn info(&self) -> Info {
@@ -399,14 +413,24 @@ impl Session {
         let mut data = screen.vt.dump().into_bytes();
         data.extend_from_slice(screen.modes.restore_sequence().as_bytes());
         data.extend_from_slice(&screen.pending_raw);
-        Snapshot { offset: end, cols: cols as u16, rows: rows as u16, data }
+        Snapshot {
+            offset: end,
+            cols: cols as u16,
+            rows: rows as u16,
+            data,
+        }
     }
 
     /// Plain text of the visible screen, one line per row (for tests and previews).
     pub fn screen_text(&self) -> Vec<String> {
         let mut screen = lock(&self.shared.screen);
         self.catch_up(&mut screen);
-        screen.vt.screen().visible_lines().map(|l| l.text().trim_end().to_string()).collect()
+        screen
+            .vt
+            .screen()
+            .visible_lines()
+            .map(|l| l.text().trim_end().to_string())
+            .collect()
     }
 
     fn catch_up(&self, screen: &mut Screen) -> u64 {
@@ -519,15 +543,22 @@ impl Session {
 
     /// Sends a control request to the producer.
     pub async fn control(&self, c: Control) -> Result<(), SessionError> {
-        self.shared.control.send(c).await.map_err(|_| SessionError::Closed)
+        self.shared
+            .control
+            .send(c)
+            .await
+            .map_err(|_| SessionError::Closed)
     }
 
     /// Sends input without waiting; a full queue drops it (the process is not reading).
     pub fn try_input(&self, data: Bytes) -> Result<(), SessionError> {
-        self.shared.control.try_send(Control::Input(data)).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => SessionError::Backpressure,
-            mpsc::error::TrySendError::Closed(_) => SessionError::Closed,
-        })
+        self.shared
+            .control
+            .try_send(Control::Input(data))
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => SessionError::Backpressure,
+                mpsc::error::TrySendError::Closed(_) => SessionError::Closed,
+            })
     }
 }
 
@@ -564,14 +595,18 @@ mod tests {
 
     #[tokio::test]
     async fn reads_exact_ranges_by_offset() {
-        let d = Session::new(SessionConfig::default()).unwrap();
+        let d = Session::start(SessionConfig::default()).unwrap();
         let s = d.session;
         s.push_output(Bytes::from_static(b"hello ")).await;
         s.push_resize(100, 30);
         s.push_output(Bytes::from_static(b"world")).await;
-        let Read::Data(all) = s.read(0, 1 << 20) else { panic!("data") };
+        let Read::Data(all) = s.read(0, 1 << 20) else {
+            panic!("data")
+        };
         assert_eq!(concat(&all), b"hello world");
-        let Read::Data(mid) = s.read(3, 5) else { panic!("data") };
+        let Read::Data(mid) = s.read(3, 5) else {
+            panic!("data")
+        };
         assert_eq!(concat(&mid), b"lo wo");
         assert_eq!(s.read(11, 10), Read::Empty);
         assert_eq!(s.read(12, 10), Read::Gap);
@@ -580,7 +615,11 @@ mod tests {
 
     #[tokio::test]
     async fn evicts_old_output_beyond_capacity_and_reports_gap() {
-        let d = Session::new(SessionConfig { buffer_bytes: 1024, ..Default::default() }).unwrap();
+        let d = Session::start(SessionConfig {
+            buffer_bytes: 1024,
+            ..Default::default()
+        })
+        .unwrap();
         let s = d.session;
         for i in 0..64u8 {
             s.push_output(Bytes::from(vec![b'a' + (i % 26); 100])).await;
@@ -592,22 +631,33 @@ mod tests {
         assert!(info.start > 0, "old bytes were evicted");
         assert!(info.end - info.start <= 1100, "buffer bounded: {:?}", info);
         assert_eq!(s.read(0, 10), Read::Gap);
-        let Read::Data(tail) = s.read(6300, 100) else { panic!("data") };
+        let Read::Data(tail) = s.read(6300, 100) else {
+            panic!("data")
+        };
         assert_eq!(concat(&tail), vec![b'a' + (63 % 26); 100]);
     }
 
     #[tokio::test]
     async fn snapshot_repaints_the_screen_including_alternate_screen_modes() {
-        let d = Session::new(SessionConfig { cols: 20, rows: 5, ..Default::default() }).unwrap();
+        let d = Session::start(SessionConfig {
+            cols: 20,
+            rows: 5,
+            ..Default::default()
+        })
+        .unwrap();
         let s = d.session;
-        s.push_output(Bytes::from_static(b"line one\r\nline two\r\n\x1b[?2004h")).await;
+        s.push_output(Bytes::from_static(b"line one\r\nline two\r\n\x1b[?2004h"))
+            .await;
         let snap = s.snapshot();
         assert_eq!(snap.offset, s.info().end);
         // Replaying the snapshot into a fresh emulator shows the same screen.
         let mut vt = avt::Terminal::new(20, 5).unwrap();
         vt.feed(String::from_utf8_lossy(&snap.data).as_ref());
-        let text: Vec<String> =
-            vt.screen().visible_lines().map(|l| l.text().trim_end().to_string()).collect();
+        let text: Vec<String> = vt
+            .screen()
+            .visible_lines()
+            .map(|l| l.text().trim_end().to_string())
+            .collect();
         assert_eq!(text[0], "line one");
         assert_eq!(text[1], "line two");
         assert!(String::from_utf8_lossy(&snap.data).contains("\x1b[?2004h"));
@@ -617,7 +667,7 @@ mod tests {
     async fn records_asciicast_v2() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.cast");
-        let d = Session::new(SessionConfig {
+        let d = Session::start(SessionConfig {
             recording: Some(path.clone()),
             command: "bash".into(),
             ..Default::default()
@@ -629,8 +679,10 @@ mod tests {
         s.push_resize(90, 20);
         s.close();
         let rx_text = std::fs::read_to_string(&path).unwrap();
-        let lines: Vec<serde_json::Value> =
-            rx_text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<serde_json::Value> = rx_text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(lines[0]["version"], 2);
         assert_eq!(lines[0]["width"], 80);
         let output: String = lines[1..]

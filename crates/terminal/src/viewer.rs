@@ -18,16 +18,26 @@ pub struct FlowConfig {
 
 impl Default for FlowConfig {
     fn default() -> Self {
-        Self { window: 512 * 1024, lag_limit: 1024 * 1024, max_frame: 64 * 1024 }
+        Self {
+            window: 512 * 1024,
+            lag_limit: 1024 * 1024,
+            max_frame: 64 * 1024,
+        }
     }
 }
 
 #[derive(Debug)]
 pub enum ViewerEvent {
     /// Bytes `[offset, offset + data.len())`.
-    Output { offset: u64, data: Bytes },
+    Output {
+        offset: u64,
+        data: Bytes,
+    },
     Snapshot(Snapshot),
-    Resize { cols: u16, rows: u16 },
+    Resize {
+        cols: u16,
+        rows: u16,
+    },
     /// The viewer is far behind (`true`) or has caught up (`false`).
     Busy(bool),
     /// A process started (first start or restart).
@@ -69,7 +79,9 @@ impl Viewer {
             acked: cursor,
             size: (info.cols, info.rows),
             // A viewer attaching after an exit still hears about it once.
-            exits_seen: info.exits.saturating_sub(u32::from(matches!(info.state, ProcessState::Exited(_)))),
+            exits_seen: info
+                .exits
+                .saturating_sub(u32::from(matches!(info.state, ProcessState::Exited(_)))),
             running_seen: matches!(info.state, ProcessState::Running),
             busy: false,
             needs_snapshot: replay.is_none(),
@@ -112,7 +124,10 @@ impl Viewer {
         let info = self.session.info();
         if (info.cols, info.rows) != self.size {
             self.size = (info.cols, info.rows);
-            return Some(ViewerEvent::Resize { cols: info.cols, rows: info.rows });
+            return Some(ViewerEvent::Resize {
+                cols: info.cols,
+                rows: info.rows,
+            });
         }
         if !self.running_seen && matches!(info.state, ProcessState::Running) {
             self.running_seen = true;
@@ -178,8 +193,8 @@ impl Viewer {
             if let Some(ev) = self.poll() {
                 return ev;
             }
-            let window_full = self.in_flight() >= self.flow.window
-                && self.session.info().end > self.cursor;
+            let window_full =
+                self.in_flight() >= self.flow.window && self.session.info().end > self.cursor;
             if window_full {
                 // Only an acknowledgement (handled by the caller) can unblock us.
                 std::future::pending::<()>().await;
@@ -215,7 +230,7 @@ mod tests {
 
     #[tokio::test]
     async fn resumes_from_an_offset_with_exactly_the_missed_bytes() {
-        let s = Session::new(SessionConfig::default()).unwrap().session;
+        let s = Session::start(SessionConfig::default()).unwrap().session;
         s.push_output(Bytes::from_static(b"0123456789")).await;
         let mut v = Viewer::attach(s.clone(), Some(4), FlowConfig::default());
         let got = collect_output(&mut v, 10).await;
@@ -227,7 +242,7 @@ mod tests {
 
     #[tokio::test]
     async fn new_viewer_gets_a_snapshot_then_live_output() {
-        let s = Session::new(SessionConfig::default()).unwrap().session;
+        let s = Session::start(SessionConfig::default()).unwrap().session;
         s.push_output(Bytes::from_static(b"before")).await;
         let mut v = Viewer::attach(s.clone(), None, FlowConfig::default());
         match v.next().await {
@@ -246,10 +261,17 @@ mod tests {
 
     #[tokio::test]
     async fn window_limits_unacknowledged_bytes_and_lag_skips_to_snapshot() {
-        let s = Session::new(SessionConfig { buffer_bytes: 1 << 20, ..Default::default() })
-            .unwrap()
-            .session;
-        let flow = FlowConfig { window: 1000, lag_limit: 5000, max_frame: 400 };
+        let s = Session::start(SessionConfig {
+            buffer_bytes: 1 << 20,
+            ..Default::default()
+        })
+        .unwrap()
+        .session;
+        let flow = FlowConfig {
+            window: 1000,
+            lag_limit: 5000,
+            max_frame: 400,
+        };
         let mut v = Viewer::attach(s.clone(), Some(0), flow);
         s.push_output(Bytes::from(vec![b'y'; 3000])).await;
         let mut sent = 0;
@@ -283,12 +305,15 @@ mod tests {
 
     #[tokio::test]
     async fn exit_comes_after_the_last_byte() {
-        let s = Session::new(SessionConfig::default()).unwrap().session;
+        let s = Session::start(SessionConfig::default()).unwrap().session;
         let mut v = Viewer::attach(s.clone(), Some(0), FlowConfig::default());
         s.set_running();
         assert!(matches!(v.next().await, ViewerEvent::Started));
         s.push_output(Bytes::from_static(b"last words")).await;
-        s.push_exit(ExitStatus { code: Some(3), signal: None });
+        s.push_exit(ExitStatus {
+            code: Some(3),
+            signal: None,
+        });
         let mut events = Vec::new();
         loop {
             let ev = v.next().await;
@@ -298,7 +323,12 @@ mod tests {
                 break;
             }
         }
-        assert!(matches!(&events[0], ViewerEvent::Output { data, .. } if &data[..] == b"last words"));
-        assert!(matches!(events.last(), Some(ViewerEvent::Exit(ExitStatus { code: Some(3), .. }))));
+        assert!(
+            matches!(&events[0], ViewerEvent::Output { data, .. } if &data[..] == b"last words")
+        );
+        assert!(matches!(
+            events.last(),
+            Some(ViewerEvent::Exit(ExitStatus { code: Some(3), .. }))
+        ));
     }
 }

@@ -78,8 +78,24 @@ pub struct TerminalView {
 pub fn view((r, info): (TerminalRecord, Option<Info>)) -> TerminalView {
     let (status, exit_code, signal, cols, rows, start, end) = match info {
         Some(i) => match i.state {
-            ProcessState::Exited(s) => (TerminalStatusView::Exited, s.code, s.signal, i.cols, i.rows, i.start, i.end),
-            _ => (TerminalStatusView::Running, None, None, i.cols, i.rows, i.start, i.end),
+            ProcessState::Exited(s) => (
+                TerminalStatusView::Exited,
+                s.code,
+                s.signal,
+                i.cols,
+                i.rows,
+                i.start,
+                i.end,
+            ),
+            _ => (
+                TerminalStatusView::Running,
+                None,
+                None,
+                i.cols,
+                i.rows,
+                i.start,
+                i.end,
+            ),
         },
         None => {
             let st = match r.status {
@@ -121,12 +137,15 @@ impl From<HubError> for ApiError {
 }
 
 pub fn parse_id(raw: &str) -> Result<TerminalId, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found("terminal", raw))
+    raw.parse()
+        .map_err(|_| ApiError::not_found("terminal", raw))
 }
 
 #[utoipa::path(get, path = "/api/terminals", tag = "terminals",
     responses((status = 200, body = [TerminalView]), (status = 401, body = ErrorBody)))]
-pub async fn list_terminals(State(hub): State<Arc<TerminalHub>>) -> Result<Json<Vec<TerminalView>>, ApiError> {
+pub async fn list_terminals(
+    State(hub): State<Arc<TerminalHub>>,
+) -> Result<Json<Vec<TerminalView>>, ApiError> {
     Ok(Json(hub.list().await?.into_iter().map(view).collect()))
 }
 
@@ -154,7 +173,10 @@ pub async fn create_terminal(
 
 #[utoipa::path(get, path = "/api/terminals/{id}", tag = "terminals", params(("id" = String, Path)),
     responses((status = 200, body = TerminalView), (status = 404, body = ErrorBody)))]
-pub async fn get_terminal(State(hub): State<Arc<TerminalHub>>, Path(id): Path<String>) -> Result<Json<TerminalView>, ApiError> {
+pub async fn get_terminal(
+    State(hub): State<Arc<TerminalHub>>,
+    Path(id): Path<String>,
+) -> Result<Json<TerminalView>, ApiError> {
     Ok(Json(view(hub.get(parse_id(&id)?).await?)))
 }
 
@@ -175,24 +197,34 @@ pub async fn resize_terminal(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ResizeTerminalRequest>,
 ) -> Result<Json<TerminalView>, ApiError> {
-    Ok(Json(view(hub.resize(parse_id(&id)?, req.cols, req.rows).await?)))
+    Ok(Json(view(
+        hub.resize(parse_id(&id)?, req.cols, req.rows).await?,
+    )))
 }
 
 #[utoipa::path(delete, path = "/api/terminals/{id}", tag = "terminals", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn delete_terminal(State(hub): State<Arc<TerminalHub>>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn delete_terminal(
+    State(hub): State<Arc<TerminalHub>>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     hub.delete(parse_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/terminals/{id}/recording", tag = "terminals", params(("id" = String, Path)),
     responses((status = 200, description = "asciicast v2", content_type = "application/x-asciicast", body = String), (status = 404, body = ErrorBody)))]
-pub async fn get_recording(State(hub): State<Arc<TerminalHub>>, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn get_recording(
+    State(hub): State<Arc<TerminalHub>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     if let Some(s) = hub.session(id) {
         s.flush();
     }
     let path = hub.recording_path(id);
-    let data = tokio::fs::read(&path).await.map_err(|_| ApiError::not_found("recording", &id.to_string()))?;
+    let data = tokio::fs::read(&path)
+        .await
+        .map_err(|_| ApiError::not_found("recording", &id.to_string()))?;
     Ok(([(header::CONTENT_TYPE, "application/x-asciicast")], data).into_response())
 }

@@ -125,11 +125,17 @@ impl TerminalServerMessage {
     }
 
     pub fn status(status: TerminalConnectionStatus, reason: Option<&str>) -> Self {
-        Self::Status(StatusPayload { status, reason: reason.map(str::to_owned) })
+        Self::Status(StatusPayload {
+            status,
+            reason: reason.map(str::to_owned),
+        })
     }
 
     pub fn error(code: &str, message: impl Into<String>) -> Self {
-        Self::Error(WsErrorPayload { code: code.into(), message: message.into() })
+        Self::Error(WsErrorPayload {
+            code: code.into(),
+            message: message.into(),
+        })
     }
 }
 

@@ -41,17 +41,28 @@ pub async fn terminal_socket(
         .max_frame_size(MAX_BINARY)
         .on_upgrade(move |socket| async move {
             let metrics = Arc::clone(&state.metrics);
-            let gauge = metrics.websocket_connections_active.with_label_values(&["terminal"]);
+            let gauge = metrics
+                .websocket_connections_active
+                .with_label_values(&["terminal"]);
             gauge.inc();
             match session {
                 Some(session) => {
-                    let conn = Connection::new(socket, session, &metrics, state.flow, state.shutdown.clone());
+                    let conn = Connection::new(
+                        socket,
+                        session,
+                        &metrics,
+                        state.flow,
+                        state.shutdown.clone(),
+                    );
                     conn.run(q, state.hub.clone(), id).await;
                 }
                 None => {
                     let mut socket = socket;
                     let _ = socket
-                        .send(Message::Close(Some(CloseFrame { code: 4404, reason: Utf8Bytes::from_static("not_found") })))
+                        .send(Message::Close(Some(CloseFrame {
+                            code: 4404,
+                            reason: Utf8Bytes::from_static("not_found"),
+                        })))
                         .await;
                 }
             }
@@ -82,7 +93,13 @@ enum Flow {
 }
 
 impl Connection {
-    fn new(socket: WebSocket, session: Session, m: &Metrics, flow: FlowConfig, shutdown: CancellationToken) -> Self {
+    fn new(
+        socket: WebSocket,
+        session: Session,
+        m: &Metrics,
+        flow: FlowConfig,
+        shutdown: CancellationToken,
+    ) -> Self {
         let c = |d: &str, t: &str| m.websocket_messages_total.with_label_values(&[d, t]);
         Self {
             socket,
@@ -112,15 +129,30 @@ impl Connection {
         buf.put_u8(kind);
         buf.put_u64(offset);
         buf.put_slice(data);
-        self.socket.send(Message::Binary(buf.freeze())).await.is_ok()
+        self.socket
+            .send(Message::Binary(buf.freeze()))
+            .await
+            .is_ok()
     }
 
     async fn close(&mut self, code: u16, reason: &'static str) {
-        let _ = self.socket.send(Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }))).await;
+        let _ = self
+            .socket
+            .send(Message::Close(Some(CloseFrame {
+                code,
+                reason: Utf8Bytes::from_static(reason),
+            })))
+            .await;
     }
 
     async fn run(mut self, q: ConnectQuery, hub: Arc<TerminalHub>, id: String) {
-        if !self.send_json(TerminalServerMessage::status(TerminalConnectionStatus::Connecting, None)).await {
+        if !self
+            .send_json(TerminalServerMessage::status(
+                TerminalConnectionStatus::Connecting,
+                None,
+            ))
+            .await
+        {
             return;
         }
         if let (Some(cols), Some(rows)) = (q.cols, q.rows) {
@@ -145,7 +177,10 @@ impl Connection {
             terminal::ProcessState::Exited(_) => TerminalConnectionStatus::Disconnected,
             _ => TerminalConnectionStatus::Ready,
         };
-        if !self.send_json(TerminalServerMessage::status(ready, None)).await {
+        if !self
+            .send_json(TerminalServerMessage::status(ready, None))
+            .await
+        {
             return;
         }
         let mut ping = tokio::time::interval(PING_EVERY);
@@ -197,34 +232,75 @@ impl Connection {
     /// Returns false when the connection should end.
     async fn on_event(&mut self, ev: ViewerEvent) -> bool {
         match ev {
-            ViewerEvent::Output { offset, data } => self.send_frame(FRAME_OUTPUT, offset, &data).await,
+            ViewerEvent::Output { offset, data } => {
+                self.send_frame(FRAME_OUTPUT, offset, &data).await
+            }
             ViewerEvent::Snapshot(s) => {
                 if s.cols > 0 {
                     // Size first so the client paints the snapshot at the right size.
-                    let _ = self.send_json(TerminalServerMessage::Resize(ResizePayload { cols: u32::from(s.cols), rows: u32::from(s.rows) })).await;
+                    let _ = self
+                        .send_json(TerminalServerMessage::Resize(ResizePayload {
+                            cols: u32::from(s.cols),
+                            rows: u32::from(s.rows),
+                        }))
+                        .await;
                 }
                 self.send_frame(FRAME_SNAPSHOT, s.offset, &s.data).await
             }
             ViewerEvent::Resize { cols, rows } => {
-                self.send_json(TerminalServerMessage::Resize(ResizePayload { cols: u32::from(cols), rows: u32::from(rows) })).await
+                self.send_json(TerminalServerMessage::Resize(ResizePayload {
+                    cols: u32::from(cols),
+                    rows: u32::from(rows),
+                }))
+                .await
             }
-            ViewerEvent::Busy(true) => self.send_json(TerminalServerMessage::status(TerminalConnectionStatus::Busy, Some("output is faster than this client"))).await,
+            ViewerEvent::Busy(true) => {
+                self.send_json(TerminalServerMessage::status(
+                    TerminalConnectionStatus::Busy,
+                    Some("output is faster than this client"),
+                ))
+                .await
+            }
             ViewerEvent::Busy(false) | ViewerEvent::Started => {
-                self.send_json(TerminalServerMessage::status(TerminalConnectionStatus::Ready, None)).await
+                self.send_json(TerminalServerMessage::status(
+                    TerminalConnectionStatus::Ready,
+                    None,
+                ))
+                .await
             }
             ViewerEvent::Exit(s) => {
-                self.send_json(TerminalServerMessage::Exit(ExitPayload { code: s.code, signal: s.signal })).await
-                    && self.send_json(TerminalServerMessage::status(TerminalConnectionStatus::Disconnected, Some("process exited"))).await
+                self.send_json(TerminalServerMessage::Exit(ExitPayload {
+                    code: s.code,
+                    signal: s.signal,
+                }))
+                .await
+                    && self
+                        .send_json(TerminalServerMessage::status(
+                            TerminalConnectionStatus::Disconnected,
+                            Some("process exited"),
+                        ))
+                        .await
             }
             ViewerEvent::Closed => {
-                let _ = self.send_json(TerminalServerMessage::status(TerminalConnectionStatus::Disconnected, Some("terminal closed"))).await;
+                let _ = self
+                    .send_json(TerminalServerMessage::status(
+                        TerminalConnectionStatus::Disconnected,
+                        Some("terminal closed"),
+                    ))
+                    .await;
                 self.close(1000, "terminal closed").await;
                 false
             }
         }
     }
 
-    async fn on_message(&mut self, msg: Message, viewer: &mut Viewer, hub: &Arc<TerminalHub>, id: &str) -> Flow {
+    async fn on_message(
+        &mut self,
+        msg: Message,
+        viewer: &mut Viewer,
+        hub: &Arc<TerminalHub>,
+        id: &str,
+    ) -> Flow {
         self.last_seen = Instant::now();
         match msg {
             Message::Binary(data) => {
@@ -234,14 +310,24 @@ impl Connection {
             }
             Message::Text(text) => {
                 if text.len() > MAX_TEXT {
-                    let _ = self.send_json(TerminalServerMessage::error("message_too_large", format!("text messages are limited to {MAX_TEXT} bytes"))).await;
+                    let _ = self
+                        .send_json(TerminalServerMessage::error(
+                            "message_too_large",
+                            format!("text messages are limited to {MAX_TEXT} bytes"),
+                        ))
+                        .await;
                     return Flow::Close(1009, "message_too_large");
                 }
                 let env: Envelope = match serde_json::from_str(text.as_str()) {
                     Ok(e) => e,
                     Err(e) => {
                         self.counters.in_other.inc();
-                        let _ = self.send_json(TerminalServerMessage::error("invalid_message", format!("not a {{\"type\",\"payload\"}} JSON message: {e}"))).await;
+                        let _ = self
+                            .send_json(TerminalServerMessage::error(
+                                "invalid_message",
+                                format!("not a {{\"type\",\"payload\"}} JSON message: {e}"),
+                            ))
+                            .await;
                         return Flow::Continue;
                     }
                 };
@@ -260,10 +346,28 @@ impl Connection {
         }
     }
 
-    async fn dispatch(&mut self, env: Envelope, viewer: &mut Viewer, hub: &Arc<TerminalHub>, id: &str) -> Result<(), TerminalServerMessage> {
-        fn payload<T: serde::de::DeserializeOwned>(kind: &str, v: serde_json::Value) -> Result<T, TerminalServerMessage> {
-            let v = if v.is_null() { serde_json::json!({}) } else { v };
-            serde_json::from_value(v).map_err(|e| TerminalServerMessage::error("invalid_message", format!("bad `{kind}` payload: {e}")))
+    async fn dispatch(
+        &mut self,
+        env: Envelope,
+        viewer: &mut Viewer,
+        hub: &Arc<TerminalHub>,
+        id: &str,
+    ) -> Result<(), TerminalServerMessage> {
+        fn payload<T: serde::de::DeserializeOwned>(
+            kind: &str,
+            v: serde_json::Value,
+        ) -> Result<T, TerminalServerMessage> {
+            let v = if v.is_null() {
+                serde_json::json!({})
+            } else {
+                v
+            };
+            serde_json::from_value(v).map_err(|e| {
+                TerminalServerMessage::error(
+                    "invalid_message",
+                    format!("bad `{kind}` payload: {e}"),
+                )
+            })
         }
         match env.kind.as_str() {
             "input" => {
@@ -291,14 +395,16 @@ impl Connection {
                     TerminalCommand::Kill => Control::Kill,
                     TerminalCommand::Restart => Control::Restart,
                 };
-                self.session.control(c).await.map_err(|_| TerminalServerMessage::error("terminal_exited", "the terminal has ended"))?;
+                self.session.control(c).await.map_err(|_| {
+                    TerminalServerMessage::error("terminal_exited", "the terminal has ended")
+                })?;
             }
-            other => {
-                return Err(TerminalServerMessage::error(
-                    "invalid_message",
-                    format!("unknown message type `{other}`; expected input, resize, ping, command or ack"),
-                ))
-            }
+            other => return Err(TerminalServerMessage::error(
+                "invalid_message",
+                format!(
+                    "unknown message type `{other}`; expected input, resize, ping, command or ack"
+                ),
+            )),
         }
         Ok(())
     }
@@ -308,21 +414,40 @@ impl Connection {
             Ok(()) => self.warned_backpressure = false,
             Err(SessionError::Backpressure) if !self.warned_backpressure => {
                 self.warned_backpressure = true;
-                let _ = self.send_json(TerminalServerMessage::error("input_dropped", "the process is not reading its input; keystrokes were dropped")).await;
+                let _ = self
+                    .send_json(TerminalServerMessage::error(
+                        "input_dropped",
+                        "the process is not reading its input; keystrokes were dropped",
+                    ))
+                    .await;
             }
             Err(SessionError::Closed) => {
-                let _ = self.send_json(TerminalServerMessage::error("terminal_exited", "the terminal has ended")).await;
+                let _ = self
+                    .send_json(TerminalServerMessage::error(
+                        "terminal_exited",
+                        "the terminal has ended",
+                    ))
+                    .await;
             }
             Err(_) => {}
         }
     }
 
-    async fn resize(&mut self, hub: &Arc<TerminalHub>, id: &str, cols: u32, rows: u32) -> Result<(), TerminalServerMessage> {
-        let (c, r) = check_size(cols, rows).map_err(|e| TerminalServerMessage::error("invalid_size", e.to_string()))?;
+    async fn resize(
+        &mut self,
+        hub: &Arc<TerminalHub>,
+        id: &str,
+        cols: u32,
+        rows: u32,
+    ) -> Result<(), TerminalServerMessage> {
+        let (c, r) = check_size(cols, rows)
+            .map_err(|e| TerminalServerMessage::error("invalid_size", e.to_string()))?;
         self.session
             .control(Control::Resize { cols: c, rows: r })
             .await
-            .map_err(|_| TerminalServerMessage::error("terminal_exited", "the terminal has ended"))?;
+            .map_err(|_| {
+                TerminalServerMessage::error("terminal_exited", "the terminal has ended")
+            })?;
         if let Ok(tid) = id.parse() {
             if let Err(e) = hub.store().set_terminal_size(tid, c, r).await {
                 tracing::warn!(error = %e, "could not store terminal size");

@@ -1,0 +1,265 @@
+// Shared plumbing for the browser end-to-end tests: a real `anycode serve` per test file, a real
+// (Debian) Chromium driven by playwright-core, and small wait helpers built on page.waitForFunction.
+// No fixed sleeps: every wait is for a condition, with a timeout that only guards against hangs.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = path.resolve(here, '..', '..');
+export const ANYCODE_BIN = process.env.ANYCODE_BIN ?? path.join(REPO_ROOT, 'target', 'debug', 'anycode');
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+/** Timeout for "this should happen soon" waits (a failure guard, not a delay). */
+export const WAIT_MS = Number(process.env.E2E_WAIT_MS ?? 15_000);
+
+const READY_LINE = /AnyCode is running\. Open:\s+(http:\/\/\S+)/;
+
+/**
+ * Starts `anycode serve --port 0` with its own data dir and a HOME whose .bashrc makes the prompt
+ * `$ ` (deterministic screens). Resolves once the server printed its URL.
+ */
+export async function startServer({ token = `e2e-${Math.random().toString(36).slice(2)}` } = {}) {
+  const root = await mkdtemp(path.join(tmpdir(), 'anycode-e2e-'));
+  const home = path.join(root, 'home');
+  const dataDir = path.join(root, 'data');
+  await mkdir(home, { recursive: true });
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(
+    path.join(home, '.bashrc'),
+    ["PS1='$ '", 'PS2="> "', 'unset PROMPT_COMMAND', 'HISTFILE=/dev/null', ''].join('\n'),
+  );
+  const env = {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    HOME: home,
+    SHELL: '/bin/bash',
+    LANG: 'C.UTF-8',
+    TERM: 'xterm-256color',
+    RUST_LOG: process.env.RUST_LOG ?? 'warn',
+  };
+  const child = spawn(ANYCODE_BIN, ['serve', '--port', '0', '--data-dir', dataDir, '--token', token], {
+    cwd: home,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const collect = (chunk) => {
+    log += chunk.toString();
+    if (log.length > 200_000) log = log.slice(-100_000);
+  };
+  child.stderr.on('data', collect);
+
+  const url = await new Promise((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => fail(new Error(`anycode did not print its URL within ${WAIT_MS} ms`)), WAIT_MS);
+    const onData = (chunk) => {
+      collect(chunk);
+      stdout += chunk.toString();
+      const match = READY_LINE.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        resolve(match[1]);
+      }
+    };
+    const onExit = (code, signal) => fail(new Error(`anycode exited early (code ${code}, signal ${signal})`));
+    function fail(error) {
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      child.off('exit', onExit);
+      child.kill('SIGKILL');
+      reject(new Error(`${error.message}\n--- server output ---\n${log}`));
+    }
+    child.stdout.on('data', onData);
+    child.once('exit', onExit);
+  });
+  child.stdout.on('data', collect);
+
+  const base = new URL(url).origin;
+  return {
+    base,
+    token,
+    dataDir,
+    home,
+    /** Everything the server printed (for failure messages). */
+    log: () => log,
+    /** REST call with the bearer token, from Node (no browser involved). */
+    async api(method, pathname, body) {
+      const res = await fetch(base + pathname, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let json = null;
+      try {
+        json = text ? JSON.parse(text) : null;
+      } catch {
+        // not JSON (e.g. a recording)
+      }
+      return { status: res.status, json, text };
+    },
+    /** Removes every terminal, so each test starts from an empty tab bar. */
+    async reset() {
+      const { json } = await this.api('GET', '/api/terminals');
+      for (const t of json ?? []) await this.api('DELETE', `/api/terminals/${t.id}`);
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Debian's Chromium, headless. playwright's `launch` gives every run a fresh temporary profile
+ * (user-data-dir) and every `newContext()` its own cookie jar and storage.
+ */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/**
+ * A fresh context + page. Page errors and console errors are collected into `page.problems` so a
+ * test can include them in its failure message.
+ */
+export async function newPage(browser, { viewport = { width: 1280, height: 800 } } = {}) {
+  const context = await browser.newContext({ viewport });
+  context.setDefaultTimeout(WAIT_MS);
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.problems.push(`console.error: ${m.text()}`);
+  });
+  return { context, page };
+}
+
+/** Opens `/?token=…` (sets the cookie, the server redirects to `/`) and waits for the app shell. */
+export async function openApp(page, server) {
+  await page.goto(`${server.base}/?token=${encodeURIComponent(server.token)}`);
+  await page.getByTestId('new-terminal').waitFor();
+  await page.waitForFunction(() => window.__anycode !== undefined);
+}
+
+/** Ids of the tabs in the tab bar, in order. */
+export async function tabIds(page) {
+  return page.$$eval('[role=tab][data-testid^="tab-"]', (els) => els.map((el) => el.dataset.testid.slice(4)));
+}
+
+export async function activeTabId(page) {
+  return page.$eval('[role=tab][aria-selected=true]', (el) => el.dataset.testid.slice(4));
+}
+
+/** Clicks `[+]`, waits for the new tab to be active and its terminal attached; returns its id. */
+export async function newTerminal(page) {
+  const before = await tabIds(page);
+  await page.getByTestId('new-terminal').click();
+  const handle = await page.waitForFunction((known) => {
+    const tab = document.querySelector('[role=tab][aria-selected=true]');
+    const id = tab?.dataset.testid?.slice(4);
+    return id && !known.includes(id) ? id : null;
+  }, before);
+  const id = await handle.jsonValue();
+  await waitReady(page, id);
+  return id;
+}
+
+/** The pane of `id` reports `data-status=ready` (socket open, server says attached and live). */
+export async function waitReady(page, id, timeout = WAIT_MS) {
+  await page.waitForSelector(`[data-testid="terminal-${id}"][data-status=ready]`, { state: 'attached', timeout });
+}
+
+export async function screenLines(page, id) {
+  return page.evaluate((id) => window.__anycode.screen(id), id);
+}
+
+export async function bufferText(page, id) {
+  return page.evaluate((id) => window.__anycode.text(id), id);
+}
+
+/**
+ * Waits until `predicate(lines)` is true for the visible screen of terminal `id` (evaluated in the
+ * page on every animation frame). `predicate` is serialised: it must be self-contained and may use
+ * `arg`. On timeout the error shows the screen.
+ */
+export async function waitForScreen(page, id, predicate, { arg = null, timeout = WAIT_MS, what = 'screen condition' } = {}) {
+  try {
+    await page.waitForFunction(
+      ({ id, source, arg }) => {
+        const lines = window.__anycode?.screen(id);
+        if (!lines) return false;
+        // eslint-disable-next-line no-new-func
+        return new Function('lines', 'arg', `return (${source})(lines, arg);`)(lines, arg);
+      },
+      { id, source: predicate.toString(), arg },
+      { timeout },
+    );
+  } catch (error) {
+    const lines = await screenLines(page, id).catch(() => null);
+    const problems = page.problems?.length ? `\n--- page problems ---\n${page.problems.join('\n')}` : '';
+    throw new Error(
+      `timed out waiting for ${what} on terminal ${id}: ${error.message.split('\n')[0]}\n--- screen ---\n${
+        lines ? lines.join('\n') : '(no terminal)'
+      }${problems}`,
+    );
+  }
+}
+
+/** Waits for a screen line that is exactly `line` (so the typed command line does not count). */
+export async function waitForLine(page, id, line, options = {}) {
+  await waitForScreen(page, id, (lines, want) => lines.some((l) => l === want), {
+    arg: line,
+    what: `a line ${JSON.stringify(line)}`,
+    ...options,
+  });
+}
+
+/** Types into the focused terminal of tab `id` (focusing its xterm textarea first). */
+export async function typeInto(page, id, text) {
+  await page.locator(`[data-testid="terminal-${id}"] textarea.xterm-helper-textarea`).focus();
+  await page.keyboard.type(text);
+}
+
+/** Polls `fn` (async, Node side) until it returns a truthy value. */
+export async function poll(fn, { timeout = WAIT_MS, interval = 50, what = 'condition' } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last value: ${JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+/** Number of lines of `text` that are exactly `line`. */
+export function countLines(text, line) {
+  return (text ?? '').split('\n').filter((l) => l === line).length;
+}
