@@ -239,12 +239,18 @@ struct Screen {
     recording: Option<Recording>,
     /// Offset just after the last byte parsed.
     offset: u64,
+    /// Bytes below this offset are already part of the screen (a mirror seeded by a snapshot).
+    skip_until: u64,
 }
 
 impl Screen {
     fn apply(&mut self, at: Duration, kind: &Kind) {
         match kind {
+            Kind::Output(b) if self.offset + b.len() as u64 <= self.skip_until => {
+                self.offset += b.len() as u64;
+            }
             Kind::Output(b) => {
+                let b = &b[self.skip_until.saturating_sub(self.offset) as usize..];
                 let text = self.text.decode(b);
                 self.vt.feed(text.as_str());
                 self.modes.feed(b);
@@ -377,6 +383,7 @@ impl Session {
                 modes: ModeTracker::default(),
                 recording,
                 offset: 0,
+                skip_until: 0,
             }),
             version: watch::channel(0).0,
             space: Notify::new(),
@@ -458,6 +465,59 @@ impl Session {
 
     fn now(&self) -> Duration {
         self.shared.epoch.elapsed()
+    }
+
+    // ---- mirrors: a session fed by a remote producer that has its own buffer ----
+
+    /// Makes this (empty) session mirror a remote one: its buffer starts at `start`, and the
+    /// screen is `snapshot` as of `offset` (>= `start`). Bytes `[start, offset)` pushed next are
+    /// kept for replay but not parsed again.
+    pub fn seed(&self, start: u64, offset: u64, cols: u16, rows: u16, snapshot: &[u8]) {
+        let mut screen = lock(&self.shared.screen);
+        {
+            let mut ring = lock(&self.shared.ring);
+            ring.first_index += ring.entries.len() as u64;
+            ring.parsed_index = ring.first_index;
+            ring.entries.clear();
+            ring.bytes = 0;
+            ring.start = start;
+            ring.end = start;
+            ring.cols = cols;
+            ring.rows = rows;
+        }
+        if let Ok(vt) = avt::Terminal::new(usize::from(cols.max(1)), usize::from(rows.max(1))) {
+            screen.vt = vt;
+        }
+        screen.text = Utf8Stream::default();
+        screen.modes = ModeTracker::default();
+        screen.modes.feed(snapshot);
+        let text = screen.text.decode(snapshot);
+        screen.vt.feed(text.as_str());
+        screen.pending_raw.clear();
+        screen.offset = start;
+        screen.skip_until = offset;
+        drop(screen);
+        self.shared.space.notify_waiters();
+        self.bump();
+    }
+
+    /// Appends remote output that starts at `offset`: overlap with what is here is dropped.
+    /// Returns false on a gap (bytes missing before `offset`); the caller re-seeds.
+    pub async fn push_output_at(&self, offset: u64, bytes: Bytes) -> bool {
+        let end = self.info().end;
+        if offset > end {
+            return false;
+        }
+        let skip = (end - offset) as usize;
+        if skip < bytes.len() {
+            self.push_output(bytes.slice(skip..)).await;
+        }
+        true
+    }
+
+    pub fn set_state(&self, state: ProcessState) {
+        lock(&self.shared.ring).state = state;
+        self.bump();
     }
 
     // ---- producer side ----
@@ -692,5 +752,34 @@ mod tests {
             .collect();
         assert_eq!(output, "hi ✓\r\n");
         assert!(lines.iter().any(|e| e[1] == "r" && e[2] == "90x20"));
+    }
+}
+
+#[cfg(test)]
+mod mirror_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_seeded_mirror_replays_history_and_shows_the_remote_screen() {
+        // The "remote" session, with some history.
+        let remote = Session::start(SessionConfig { cols: 20, rows: 4, ..Default::default() }).unwrap().session;
+        remote.push_output(Bytes::from_static(b"one\r\ntwo\r\n")).await;
+        let snap = remote.snapshot();
+        let Read::Data(history) = remote.read(0, 1 << 20) else { panic!("data") };
+
+        let mirror = Session::start(SessionConfig { cols: 20, rows: 4, ..Default::default() }).unwrap().session;
+        mirror.seed(0, snap.offset, snap.cols, snap.rows, &snap.data);
+        for chunk in history {
+            assert!(mirror.push_output_at(mirror.info().end, chunk).await);
+        }
+        // History is replayable byte for byte, and was not painted twice.
+        let Read::Data(replay) = mirror.read(0, 1 << 20) else { panic!("data") };
+        assert_eq!(replay.concat(), b"one\r\ntwo\r\n");
+        assert_eq!(mirror.screen_text()[..3], ["one", "two", ""]);
+        // Live output continues; duplicates are dropped, gaps refused.
+        assert!(mirror.push_output_at(5, Bytes::from_static(b"two\r\nthree")).await);
+        assert_eq!(mirror.info().end, 15);
+        assert!(!mirror.push_output_at(99, Bytes::from_static(b"x")).await);
+        assert_eq!(mirror.screen_text()[..3], ["one", "two", "three"]);
     }
 }
