@@ -39,7 +39,7 @@ export async function startServer({ token = `e2e-${Math.random().toString(36).sl
     SHELL: '/bin/bash',
     LANG: 'C.UTF-8',
     TERM: 'xterm-256color',
-    RUST_LOG: process.env.RUST_LOG ?? 'warn',
+    ANYCODE_LOG: process.env.ANYCODE_LOG ?? 'info',
   };
   const child = spawn(ANYCODE_BIN, ['serve', '--port', '0', '--data-dir', dataDir, '--token', token], {
     cwd: home,
@@ -47,7 +47,9 @@ export async function startServer({ token = `e2e-${Math.random().toString(36).sl
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
+  const echo = process.env.E2E_SERVER_LOG === '1';
   const collect = (chunk) => {
+    if (echo) process.stderr.write(chunk);
     log += chunk.toString();
     if (log.length > 200_000) log = log.slice(-100_000);
   };
@@ -196,12 +198,20 @@ export async function waitReady(page, id, timeout = WAIT_MS) {
   await page.waitForSelector(`[data-testid="terminal-${id}"][data-status=ready]`, { state: 'attached', timeout });
 }
 
+// Lines are compared right-trimmed: after a snapshot (reload, reconnect without resume) the
+// server pads every row with explicit spaces (`CSI n b`), which xterm does not trim.
+
+/** The visible lines of terminal `id`, right-trimmed (null if there is no such terminal). */
 export async function screenLines(page, id) {
-  return page.evaluate((id) => window.__anycode.screen(id), id);
+  return page.evaluate((id) => window.__anycode.screen(id)?.map((l) => l.trimEnd()) ?? null, id);
 }
 
+/** The whole buffer of terminal `id` (scrollback + screen), each line right-trimmed. */
 export async function bufferText(page, id) {
-  return page.evaluate((id) => window.__anycode.text(id), id);
+  return page.evaluate((id) => {
+    const text = window.__anycode.text(id);
+    return text === null ? null : text.split('\n').map((l) => l.trimEnd()).join('\n');
+  }, id);
 }
 
 /**
@@ -213,9 +223,9 @@ export async function waitForScreen(page, id, predicate, { arg = null, timeout =
   try {
     await page.waitForFunction(
       ({ id, source, arg }) => {
-        const lines = window.__anycode?.screen(id);
-        if (!lines) return false;
-        // eslint-disable-next-line no-new-func
+        const raw = window.__anycode?.screen(id);
+        if (!raw) return false;
+        const lines = raw.map((l) => l.trimEnd());
         return new Function('lines', 'arg', `return (${source})(lines, arg);`)(lines, arg);
       },
       { id, source: predicate.toString(), arg },

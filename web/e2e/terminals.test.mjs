@@ -5,10 +5,12 @@ import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 import {
   WAIT_MS,
   activeTabId,
+  bufferText,
   launchBrowser,
   newPage,
   newTerminal,
   openApp,
+  screenLines,
   startServer,
   tabIds,
   typeInto,
@@ -65,7 +67,7 @@ describe('terminals', () => {
     await page.keyboard.type('echo hello\n');
     await waitForLine(page, second, 'hello');
     // …and only there.
-    const firstScreen = await page.evaluate((id) => window.__anycode.text(id), first);
+    const firstScreen = await bufferText(page, first);
     assert.ok(!firstScreen.split('\n').includes('hello'), `output leaked into the other tab:\n${firstScreen}`);
   });
 
@@ -116,7 +118,7 @@ describe('terminals', () => {
     await page.keyboard.type('echo after-yes\n');
     await waitForLine(page, id, 'after-yes', { timeout: Math.max(WAIT_MS, 30_000) });
     // No more y lines arrive after the command's output: `yes` really stopped.
-    const lines = await page.evaluate((id) => window.__anycode.screen(id), id);
+    const lines = await screenLines(page, id);
     const at = lines.lastIndexOf('after-yes');
     assert.ok(!lines.slice(at).includes('y'), `y lines after the marker:\n${lines.join('\n')}`);
   });

@@ -24,10 +24,24 @@ pub const MAX_FRAME: usize = 2 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Frame {
     Control(Message),
-    Output { channel: u32, offset: u64, data: Bytes },
-    Snapshot { channel: u32, offset: u64, data: Bytes },
-    Input { channel: u32, data: Bytes },
-    Tunnel { tunnel: u32, data: Bytes },
+    Output {
+        channel: u32,
+        offset: u64,
+        data: Bytes,
+    },
+    Snapshot {
+        channel: u32,
+        offset: u64,
+        data: Bytes,
+    },
+    Input {
+        channel: u32,
+        data: Bytes,
+    },
+    Tunnel {
+        tunnel: u32,
+        data: Bytes,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,9 +104,17 @@ pub enum TerminalEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum Message {
-    Hello { version: u32, agent_version: String },
+    Hello {
+        version: u32,
+        agent_version: String,
+    },
     /// Agent's answer to the server's hello: where its loopback proxies listen.
-    Welcome { version: u32, agent_version: String, pid: u32, tunnel_ports: BTreeMap<String, u16> },
+    Welcome {
+        version: u32,
+        agent_version: String,
+        pid: u32,
+        tunnel_ports: BTreeMap<String, u16>,
+    },
 
     TerminalCreate {
         id: u64,
@@ -104,17 +126,49 @@ pub enum Message {
         rows: u16,
         name: String,
     },
-    TerminalList { id: u64 },
-    Terminals { id: u64, terminals: Vec<TerminalInfo> },
+    TerminalList {
+        id: u64,
+    },
+    Terminals {
+        id: u64,
+        terminals: Vec<TerminalInfo>,
+    },
     /// The current screen of a terminal, plus its buffer bounds.
-    TerminalSnapshot { id: u64, terminal: String },
-    SnapshotReply { id: u64, start: u64, offset: u64, cols: u16, rows: u16, data: String },
+    TerminalSnapshot {
+        id: u64,
+        terminal: String,
+    },
+    SnapshotReply {
+        id: u64,
+        start: u64,
+        offset: u64,
+        cols: u16,
+        rows: u16,
+        data: String,
+    },
     /// Stream output of `terminal` on `channel` from `from` (or a snapshot when absent/too old).
-    TerminalSubscribe { id: u64, terminal: String, channel: u32, from: Option<u64> },
-    TerminalUnsubscribe { channel: u32 },
-    TerminalAck { channel: u32, offset: u64 },
-    TerminalControl { id: u64, terminal: String, op: TerminalOp },
-    TerminalEvent { channel: u32, event: TerminalEvent },
+    TerminalSubscribe {
+        id: u64,
+        terminal: String,
+        channel: u32,
+        from: Option<u64>,
+    },
+    TerminalUnsubscribe {
+        channel: u32,
+    },
+    TerminalAck {
+        channel: u32,
+        offset: u64,
+    },
+    TerminalControl {
+        id: u64,
+        terminal: String,
+        op: TerminalOp,
+    },
+    TerminalEvent {
+        channel: u32,
+        event: TerminalEvent,
+    },
 
     Exec {
         id: u64,
@@ -124,14 +178,33 @@ pub enum Message {
         timeout_ms: u64,
         stdin: Option<String>,
     },
-    ExecResult { id: u64, exit_code: Option<i32>, signal: Option<i32>, stdout: String, stderr: String, timed_out: bool, truncated: bool },
+    ExecResult {
+        id: u64,
+        exit_code: Option<i32>,
+        signal: Option<i32>,
+        stdout: String,
+        stderr: String,
+        timed_out: bool,
+        truncated: bool,
+    },
 
     /// The agent accepted a connection on its loopback proxy `kind` (e.g. `egress`).
-    TunnelOpen { tunnel: u32, kind: String },
-    TunnelClose { tunnel: u32 },
+    TunnelOpen {
+        tunnel: u32,
+        kind: String,
+    },
+    TunnelClose {
+        tunnel: u32,
+    },
 
-    Ok { id: u64 },
-    Error { id: u64, code: String, message: String },
+    Ok {
+        id: u64,
+    },
+    Error {
+        id: u64,
+        code: String,
+        message: String,
+    },
 }
 
 impl Message {
@@ -163,14 +236,31 @@ impl Frame {
                 b.put_u8(K_CONTROL);
                 b.extend_from_slice(&serde_json::to_vec(m).unwrap_or_default());
             }
-            Frame::Output { channel, offset, data } | Frame::Snapshot { channel, offset, data } => {
-                b.put_u8(if matches!(self, Frame::Output { .. }) { K_OUTPUT } else { K_SNAPSHOT });
+            Frame::Output {
+                channel,
+                offset,
+                data,
+            }
+            | Frame::Snapshot {
+                channel,
+                offset,
+                data,
+            } => {
+                b.put_u8(if matches!(self, Frame::Output { .. }) {
+                    K_OUTPUT
+                } else {
+                    K_SNAPSHOT
+                });
                 b.put_u32(*channel);
                 b.put_u64(*offset);
                 b.extend_from_slice(data);
             }
             Frame::Input { channel: id, data } | Frame::Tunnel { tunnel: id, data } => {
-                b.put_u8(if matches!(self, Frame::Input { .. }) { K_INPUT } else { K_TUNNEL });
+                b.put_u8(if matches!(self, Frame::Input { .. }) {
+                    K_INPUT
+                } else {
+                    K_TUNNEL
+                });
                 b.put_u32(*id);
                 b.extend_from_slice(data);
             }
@@ -187,7 +277,10 @@ impl Frame {
         let kind = body.get_u8();
         let need = |b: &Bytes, n: usize| {
             if b.len() < n {
-                Err(ProtoError::Malformed(format!("kind {kind}: {} bytes, need {n}", b.len())))
+                Err(ProtoError::Malformed(format!(
+                    "kind {kind}: {} bytes, need {n}",
+                    b.len()
+                )))
             } else {
                 Ok(())
             }
@@ -201,18 +294,32 @@ impl Frame {
                 let channel = body.get_u32();
                 let offset = body.get_u64();
                 if kind == K_OUTPUT {
-                    Frame::Output { channel, offset, data: body }
+                    Frame::Output {
+                        channel,
+                        offset,
+                        data: body,
+                    }
                 } else {
-                    Frame::Snapshot { channel, offset, data: body }
+                    Frame::Snapshot {
+                        channel,
+                        offset,
+                        data: body,
+                    }
                 }
             }
             K_INPUT | K_TUNNEL => {
                 need(&body, 4)?;
                 let id = body.get_u32();
                 if kind == K_INPUT {
-                    Frame::Input { channel: id, data: body }
+                    Frame::Input {
+                        channel: id,
+                        data: body,
+                    }
                 } else {
-                    Frame::Tunnel { tunnel: id, data: body }
+                    Frame::Tunnel {
+                        tunnel: id,
+                        data: body,
+                    }
                 }
             }
             other => return Err(ProtoError::Malformed(format!("unknown frame kind {other}"))),
@@ -255,12 +362,33 @@ mod tests {
     #[tokio::test]
     async fn frames_round_trip_over_a_stream() {
         let frames = vec![
-            Frame::Control(Message::Hello { version: VERSION, agent_version: "x".into() }),
-            Frame::Control(Message::TerminalControl { id: 7, terminal: "t".into(), op: TerminalOp::Resize { cols: 3, rows: 4 } }),
-            Frame::Output { channel: 9, offset: 1 << 40, data: Bytes::from_static(b"hello") },
-            Frame::Snapshot { channel: 1, offset: 0, data: Bytes::new() },
-            Frame::Input { channel: 2, data: Bytes::from_static(b"\x03") },
-            Frame::Tunnel { tunnel: 5, data: Bytes::from(vec![0u8; 70_000]) },
+            Frame::Control(Message::Hello {
+                version: VERSION,
+                agent_version: "x".into(),
+            }),
+            Frame::Control(Message::TerminalControl {
+                id: 7,
+                terminal: "t".into(),
+                op: TerminalOp::Resize { cols: 3, rows: 4 },
+            }),
+            Frame::Output {
+                channel: 9,
+                offset: 1 << 40,
+                data: Bytes::from_static(b"hello"),
+            },
+            Frame::Snapshot {
+                channel: 1,
+                offset: 0,
+                data: Bytes::new(),
+            },
+            Frame::Input {
+                channel: 2,
+                data: Bytes::from_static(b"\x03"),
+            },
+            Frame::Tunnel {
+                tunnel: 5,
+                data: Bytes::from(vec![0u8; 70_000]),
+            },
         ];
         let (mut a, mut b) = tokio::io::duplex(1024);
         let sent = frames.clone();
@@ -278,8 +406,17 @@ mod tests {
 
     #[test]
     fn malformed_frames_are_errors_not_panics() {
-        for body in [&b""[..], b"\x09", b"\x02\x00\x00", b"\x01{not json", b"\x04\x00"] {
-            assert!(Frame::decode(Bytes::copy_from_slice(body)).is_err(), "{body:?}");
+        for body in [
+            &b""[..],
+            b"\x09",
+            b"\x02\x00\x00",
+            b"\x01{not json",
+            b"\x04\x00",
+        ] {
+            assert!(
+                Frame::decode(Bytes::copy_from_slice(body)).is_err(),
+                "{body:?}"
+            );
         }
     }
 
@@ -287,6 +424,9 @@ mod tests {
     async fn oversized_length_is_refused() {
         let (mut a, mut b) = tokio::io::duplex(64);
         a.write_all(&u32::MAX.to_be_bytes()).await.unwrap();
-        assert!(matches!(read_frame(&mut b).await, Err(ProtoError::TooLarge(_))));
+        assert!(matches!(
+            read_frame(&mut b).await,
+            Err(ProtoError::TooLarge(_))
+        ));
     }
 }

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use agent_proto::{read_frame, write_frame, Exit, Frame, Message, ProtoError, TerminalEvent, TerminalOp, VERSION};
+use agent_proto::{
+    read_frame, write_frame, Exit, Frame, Message, ProtoError, TerminalEvent, TerminalOp, VERSION,
+};
 use bytes::Bytes;
 use terminal::{Control, FlowConfig, Viewer, ViewerEvent};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -15,7 +17,11 @@ use tokio_util::sync::CancellationToken;
 use crate::terminals::{Create, Terminals};
 use crate::tunnel::{Accepted, Tunnels};
 
-const FLOW: FlowConfig = FlowConfig { window: 2 * 1024 * 1024, lag_limit: 3 * 1024 * 1024, max_frame: 256 * 1024 };
+const FLOW: FlowConfig = FlowConfig {
+    window: 2 * 1024 * 1024,
+    lag_limit: 3 * 1024 * 1024,
+    max_frame: 256 * 1024,
+};
 
 struct Sub {
     terminal: String,
@@ -23,7 +29,13 @@ struct Sub {
     stop: CancellationToken,
 }
 
-pub async fn serve<R, W>(mut r: R, mut w: W, terminals: Arc<Terminals>, tunnels: Tunnels, stop: CancellationToken) -> Result<(), ProtoError>
+pub async fn serve<R, W>(
+    mut r: R,
+    mut w: W,
+    terminals: Arc<Terminals>,
+    tunnels: Tunnels,
+    stop: CancellationToken,
+) -> Result<(), ProtoError>
 where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
@@ -32,9 +44,15 @@ where
     match read_frame(&mut r).await? {
         Frame::Control(Message::Hello { version, .. }) if version == VERSION => {}
         Frame::Control(Message::Hello { version, .. }) => {
-            return Err(ProtoError::Malformed(format!("server speaks protocol {version}, agent {VERSION}")));
+            return Err(ProtoError::Malformed(format!(
+                "server speaks protocol {version}, agent {VERSION}"
+            )));
         }
-        other => return Err(ProtoError::Malformed(format!("expected hello, got {other:?}"))),
+        other => {
+            return Err(ProtoError::Malformed(format!(
+                "expected hello, got {other:?}"
+            )))
+        }
     }
     write_frame(
         &mut w,
@@ -156,18 +174,46 @@ where
 }
 
 fn not_found(id: u64, terminal: &str) -> Message {
-    Message::Error { id, code: "not_found".into(), message: format!("terminal {terminal} does not exist") }
+    Message::Error {
+        id,
+        code: "not_found".into(),
+        message: format!("terminal {terminal} does not exist"),
+    }
 }
 
 async fn handle(msg: Message, terminals: &Terminals) -> Option<Message> {
     Some(match msg {
-        Message::TerminalCreate { id, terminal, argv, cwd, env, cols, rows, name } => {
-            match terminals.create(Create { terminal, argv, cwd, env, cols, rows, name }) {
+        Message::TerminalCreate {
+            id,
+            terminal,
+            argv,
+            cwd,
+            env,
+            cols,
+            rows,
+            name,
+        } => {
+            match terminals.create(Create {
+                terminal,
+                argv,
+                cwd,
+                env,
+                cols,
+                rows,
+                name,
+            }) {
                 Ok(()) => Message::Ok { id },
-                Err(e) => Message::Error { id, code: "spawn_failed".into(), message: e },
+                Err(e) => Message::Error {
+                    id,
+                    code: "spawn_failed".into(),
+                    message: e,
+                },
             }
         }
-        Message::TerminalList { id } => Message::Terminals { id, terminals: terminals.list() },
+        Message::TerminalList { id } => Message::Terminals {
+            id,
+            terminals: terminals.list(),
+        },
         Message::TerminalSnapshot { id, terminal } => match terminals.get(&terminal) {
             Some(s) => {
                 let snap = s.snapshot();
@@ -188,7 +234,9 @@ async fn handle(msg: Message, terminals: &Terminals) -> Option<Message> {
                 TerminalOp::Close => terminals.remove(&terminal),
                 _ => terminals.get(&terminal),
             };
-            let Some(s) = session else { return Some(not_found(id, &terminal)) };
+            let Some(s) = session else {
+                return Some(not_found(id, &terminal));
+            };
             let c = match op {
                 TerminalOp::Resize { cols, rows } => Control::Resize { cols, rows },
                 TerminalOp::Interrupt => Control::Interrupt,
@@ -198,10 +246,21 @@ async fn handle(msg: Message, terminals: &Terminals) -> Option<Message> {
             };
             match s.control(c).await {
                 Ok(()) => Message::Ok { id },
-                Err(e) => Message::Error { id, code: "terminal_exited".into(), message: e.to_string() },
+                Err(e) => Message::Error {
+                    id,
+                    code: "terminal_exited".into(),
+                    message: e.to_string(),
+                },
             }
         }
-        Message::Exec { id, argv, cwd, env, timeout_ms, stdin } => {
+        Message::Exec {
+            id,
+            argv,
+            cwd,
+            env,
+            timeout_ms,
+            stdin,
+        } => {
             let timeout = Duration::from_millis(timeout_ms.clamp(1, 24 * 3600 * 1000));
             match crate::exec::run(argv, cwd, env, timeout, stdin).await {
                 Ok(o) => Message::ExecResult {
@@ -213,18 +272,32 @@ async fn handle(msg: Message, terminals: &Terminals) -> Option<Message> {
                     timed_out: o.timed_out,
                     truncated: o.truncated,
                 },
-                Err(e) => Message::Error { id, code: "spawn_failed".into(), message: e },
+                Err(e) => Message::Error {
+                    id,
+                    code: "spawn_failed".into(),
+                    message: e,
+                },
             }
         }
         Message::Hello { .. } => return None,
         other => {
             let id = other.reply_id().unwrap_or(0);
-            Message::Error { id, code: "unsupported".into(), message: format!("unexpected message {other:?}") }
+            Message::Error {
+                id,
+                code: "unsupported".into(),
+                message: format!("unexpected message {other:?}"),
+            }
         }
     })
 }
 
-async fn stream_terminal(channel: u32, mut viewer: Viewer, mut acks: mpsc::Receiver<u64>, out: mpsc::Sender<Frame>, stop: CancellationToken) {
+async fn stream_terminal(
+    channel: u32,
+    mut viewer: Viewer,
+    mut acks: mpsc::Receiver<u64>,
+    out: mpsc::Sender<Frame>,
+    stop: CancellationToken,
+) {
     loop {
         let ev = tokio::select! {
             _ = stop.cancelled() => return,
@@ -232,19 +305,50 @@ async fn stream_terminal(channel: u32, mut viewer: Viewer, mut acks: mpsc::Recei
             ev = viewer.next() => ev,
         };
         let frame = match ev {
-            ViewerEvent::Output { offset, data } => Frame::Output { channel, offset, data },
+            ViewerEvent::Output { offset, data } => Frame::Output {
+                channel,
+                offset,
+                data,
+            },
             ViewerEvent::Snapshot(s) => {
-                let resize = Frame::Control(Message::TerminalEvent { channel, event: TerminalEvent::Resize { cols: s.cols, rows: s.rows } });
+                let resize = Frame::Control(Message::TerminalEvent {
+                    channel,
+                    event: TerminalEvent::Resize {
+                        cols: s.cols,
+                        rows: s.rows,
+                    },
+                });
                 if out.send(resize).await.is_err() {
                     return;
                 }
-                Frame::Snapshot { channel, offset: s.offset, data: Bytes::from(s.data) }
+                Frame::Snapshot {
+                    channel,
+                    offset: s.offset,
+                    data: Bytes::from(s.data),
+                }
             }
-            ViewerEvent::Resize { cols, rows } => Frame::Control(Message::TerminalEvent { channel, event: TerminalEvent::Resize { cols, rows } }),
-            ViewerEvent::Started => Frame::Control(Message::TerminalEvent { channel, event: TerminalEvent::Started }),
-            ViewerEvent::Exit(e) => Frame::Control(Message::TerminalEvent { channel, event: TerminalEvent::Exit(Exit { code: e.code, signal: e.signal }) }),
+            ViewerEvent::Resize { cols, rows } => Frame::Control(Message::TerminalEvent {
+                channel,
+                event: TerminalEvent::Resize { cols, rows },
+            }),
+            ViewerEvent::Started => Frame::Control(Message::TerminalEvent {
+                channel,
+                event: TerminalEvent::Started,
+            }),
+            ViewerEvent::Exit(e) => Frame::Control(Message::TerminalEvent {
+                channel,
+                event: TerminalEvent::Exit(Exit {
+                    code: e.code,
+                    signal: e.signal,
+                }),
+            }),
             ViewerEvent::Closed => {
-                let _ = out.send(Frame::Control(Message::TerminalEvent { channel, event: TerminalEvent::Closed })).await;
+                let _ = out
+                    .send(Frame::Control(Message::TerminalEvent {
+                        channel,
+                        event: TerminalEvent::Closed,
+                    }))
+                    .await;
                 return;
             }
             ViewerEvent::Busy(_) => continue,
@@ -255,7 +359,13 @@ async fn stream_terminal(channel: u32, mut viewer: Viewer, mut acks: mpsc::Recei
     }
 }
 
-async fn pump_tunnel(id: u32, stream: tokio::net::TcpStream, mut from_server: mpsc::Receiver<Bytes>, out: mpsc::Sender<Frame>, stop: CancellationToken) {
+async fn pump_tunnel(
+    id: u32,
+    stream: tokio::net::TcpStream,
+    mut from_server: mpsc::Receiver<Bytes>,
+    out: mpsc::Sender<Frame>,
+    stop: CancellationToken,
+) {
     let (mut r, mut w) = stream.into_split();
     let up = async {
         let mut buf = vec![0u8; 64 * 1024];
@@ -263,7 +373,14 @@ async fn pump_tunnel(id: u32, stream: tokio::net::TcpStream, mut from_server: mp
             match r.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
-                    if out.send(Frame::Tunnel { tunnel: id, data: Bytes::copy_from_slice(&buf[..n]) }).await.is_err() {
+                    if out
+                        .send(Frame::Tunnel {
+                            tunnel: id,
+                            data: Bytes::copy_from_slice(&buf[..n]),
+                        })
+                        .await
+                        .is_err()
+                    {
                         break;
                     }
                 }
@@ -282,5 +399,7 @@ async fn pump_tunnel(id: u32, stream: tokio::net::TcpStream, mut from_server: mp
         _ = stop.cancelled() => {}
         _ = async { tokio::join!(up, down) } => {}
     }
-    let _ = out.send(Frame::Control(Message::TunnelClose { tunnel: id })).await;
+    let _ = out
+        .send(Frame::Control(Message::TunnelClose { tunnel: id }))
+        .await;
 }

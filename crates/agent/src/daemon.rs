@@ -32,7 +32,10 @@ pub async fn run(opts: Options) -> std::io::Result<()> {
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
             use tokio::signal::unix::{signal, SignalKind};
-            if let (Ok(mut t), Ok(mut i)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+            if let (Ok(mut t), Ok(mut i)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) {
                 tokio::select! { _ = t.recv() => {}, _ = i.recv() => {} }
             }
             shutdown.cancel();

@@ -47,7 +47,11 @@ pub async fn run(
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(args)
         .envs(env)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
@@ -61,7 +65,9 @@ pub async fn run(
         }
         None => {}
     }
-    let mut child = cmd.spawn().map_err(|e| format!("cannot start `{program}`: {e}"))?;
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start `{program}`: {e}"))?;
     let pid = child.id().unwrap_or(0);
     if let (Some(input), Some(mut w)) = (stdin, child.stdin.take()) {
         tokio::spawn(async move {

@@ -25,7 +25,9 @@ fn usage() -> ! {
 }
 
 fn flag(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 fn main() {
@@ -33,16 +35,29 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("--version") => println!("anycode-agent {}", env!("CARGO_PKG_VERSION")),
         Some("daemon") => {
-            let socket = flag(&args, "--socket").map(PathBuf::from).unwrap_or_else(|| usage());
-            let state = flag(&args, "--state-dir").map(PathBuf::from).unwrap_or_else(|| usage());
-            let egress_port = flag(&args, "--egress-port").and_then(|p| p.parse().ok()).unwrap_or(0);
+            let socket = flag(&args, "--socket")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| usage());
+            let state = flag(&args, "--state-dir")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| usage());
+            let egress_port = flag(&args, "--egress-port")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(0);
             if std::process::id() == 1 && std::env::var_os("ANYCODE_AGENT_CHILD").is_none() {
                 std::process::exit(reaper::run_as_init());
             }
             init_logging();
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build();
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build();
             let code = match rt {
-                Ok(rt) => match rt.block_on(daemon::run(daemon::Options { socket, state_dir: state, egress_port })) {
+                Ok(rt) => match rt.block_on(daemon::run(daemon::Options {
+                    socket,
+                    state_dir: state,
+                    egress_port,
+                })) {
                     Ok(()) => 0,
                     Err(e) => {
                         eprintln!("anycode-agent: {e}");
@@ -57,8 +72,12 @@ fn main() {
             std::process::exit(code);
         }
         Some("attach") => {
-            let socket = flag(&args, "--socket").map(PathBuf::from).unwrap_or_else(|| usage());
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            let socket = flag(&args, "--socket")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| usage());
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
             let code = match rt.map(|rt| rt.block_on(daemon::attach(&socket))) {
                 Ok(Ok(())) => 0,
                 Ok(Err(e)) | Err(e) => {
@@ -74,6 +93,11 @@ fn main() {
 
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("ANYCODE_AGENT_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).compact().init();
+    let filter =
+        EnvFilter::try_from_env("ANYCODE_AGENT_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .compact()
+        .init();
 }

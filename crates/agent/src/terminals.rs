@@ -24,7 +24,10 @@ pub struct Create {
 
 impl Terminals {
     pub fn new(recordings: PathBuf) -> Self {
-        Self { recordings, live: Mutex::new(HashMap::new()) }
+        Self {
+            recordings,
+            live: Mutex::new(HashMap::new()),
+        }
     }
 
     fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
@@ -56,7 +59,13 @@ impl Terminals {
             let ws = PathBuf::from("/workspace");
             ws.is_dir().then_some(ws)
         });
-        let spec = SpawnSpec { argv: c.argv, cwd, env: c.env, cols: c.cols, rows: c.rows };
+        let spec = SpawnSpec {
+            argv: c.argv,
+            cwd,
+            env: c.env,
+            cols: c.cols,
+            rows: c.rows,
+        };
         terminal::local::start(driver, spec).map_err(|e| {
             session.close();
             e.to_string()
@@ -81,7 +90,10 @@ impl Terminals {
                     start: i.start,
                     end: i.end,
                     state: match i.state {
-                        ProcessState::Exited(e) => TerminalState::Exited(Exit { code: e.code, signal: e.signal }),
+                        ProcessState::Exited(e) => TerminalState::Exited(Exit {
+                            code: e.code,
+                            signal: e.signal,
+                        }),
                         _ => TerminalState::Running,
                     },
                 }

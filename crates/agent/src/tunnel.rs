@@ -28,7 +28,9 @@ impl Tunnels {
             let sink = Arc::clone(&sink);
             tokio::spawn(async move {
                 loop {
-                    let Ok((stream, _)) = listener.accept().await else { continue };
+                    let Ok((stream, _)) = listener.accept().await else {
+                        continue;
+                    };
                     let tx = sink.lock().unwrap_or_else(|p| p.into_inner()).clone();
                     if let Some(tx) = tx {
                         let _ = tx.try_send(Accepted { kind, stream });

@@ -108,8 +108,8 @@ pub enum Event {
     Snapshot { offset: u64 },
     /// The process ended after its last output byte.
     Exit,
-    /// Any other JSON control message, by its `type`.
-    Control(String),
+    /// Any other JSON control message (`hello`, `status`, `resize`, `pong`).
+    Control,
 }
 
 /// One terminal WebSocket. Tracks `next`, the offset after the last byte received.
@@ -167,11 +167,10 @@ impl TermSocket {
                 Message::Text(text) => {
                     let v: Value = serde_json::from_str(text.as_str())
                         .with_context(|| format!("bad JSON from the server: {text}"))?;
-                    let kind = v["type"].as_str().unwrap_or_default().to_string();
-                    return Ok(match kind.as_str() {
+                    return Ok(match v["type"].as_str().unwrap_or_default() {
                         "exit" => Event::Exit,
                         "error" => bail!("server error: {}", v["payload"]),
-                        _ => Event::Control(kind),
+                        _ => Event::Control,
                     });
                 }
                 Message::Close(c) => bail!("WebSocket closed by the server: {c:?}"),
@@ -182,7 +181,10 @@ impl TermSocket {
 
     fn on_frame(&mut self, frame: Bytes) -> anyhow::Result<Event> {
         if frame.len() < HEADER {
-            bail!("binary frame of {} bytes is shorter than its header", frame.len());
+            bail!(
+                "binary frame of {} bytes is shorter than its header",
+                frame.len()
+            );
         }
         let mut be = [0u8; 8];
         be.copy_from_slice(&frame[1..HEADER]);

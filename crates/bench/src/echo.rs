@@ -68,7 +68,7 @@ pub async fn run(api: &Api, keys: usize, warmup: usize) -> anyhow::Result<EchoRe
                 Ok(Ok(Event::Output { data, .. })) => last = data.last().copied().unwrap_or(0),
                 Ok(Ok(Event::Snapshot { .. })) => bail!("unexpected snapshot during echo"),
                 Ok(Ok(Event::Exit)) => bail!("cat exited during the echo test"),
-                Ok(Ok(Event::Control(_))) => {}
+                Ok(Ok(Event::Control)) => {}
                 Ok(Err(e)) => return Err(e),
                 Err(_) => bail!("no echo for key {i} within {KEY_LIMIT:?}"),
             }

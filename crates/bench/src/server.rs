@@ -70,7 +70,27 @@ impl Server {
     }
 
     pub fn recording(&self, id: &str) -> PathBuf {
-        self.dir.path().join("recordings").join(format!("{id}.cast"))
+        self.dir
+            .path()
+            .join("recordings")
+            .join(format!("{id}.cast"))
+    }
+
+    /// CPU time (user + system) the server has used so far, in seconds.
+    pub fn cpu_secs(&self) -> anyhow::Result<f64> {
+        let path = format!("/proc/{}/stat", self.pid);
+        let stat = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
+        // Fields after the `(comm)`: state is field 3, utime 14 and stime 15 (in USER_HZ = 100).
+        let rest = stat
+            .rsplit_once(')')
+            .map(|(_, r)| r)
+            .ok_or_else(|| anyhow!("bad {path}"))?;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks = |i: usize| -> anyhow::Result<f64> {
+            let v = fields.get(i - 3).ok_or_else(|| anyhow!("short {path}"))?;
+            Ok(v.parse::<f64>()?)
+        };
+        Ok((ticks(14)? + ticks(15)?) / 100.0)
     }
 
     /// SIGTERM, then SIGKILL if it has not ended within 5 s.

@@ -24,6 +24,8 @@ pub struct WsRun {
     pub client_offset: u64,
     pub snapshots: u32,
     pub frames: u64,
+    /// CPU seconds the server used during the run.
+    pub server_cpu_secs: f64,
 }
 
 impl WsRun {
@@ -33,6 +35,11 @@ impl WsRun {
 
     pub fn lost(&self) -> u64 {
         self.end_offset.saturating_sub(self.bytes)
+    }
+
+    /// Server CPU use during the run, in cores (1.0 = one core busy all the time).
+    pub fn server_cores(&self) -> f64 {
+        self.server_cpu_secs / self.secs
     }
 }
 
@@ -81,6 +88,10 @@ impl ThroughputResult {
         self.ws.iter().map(WsRun::lost).sum()
     }
 
+    pub fn server_cores_median(&self) -> f64 {
+        median(self.ws.iter().map(WsRun::server_cores))
+    }
+
     pub fn snapshots(&self) -> u32 {
         self.ws.iter().map(|r| r.snapshots).sum()
     }
@@ -99,6 +110,7 @@ impl ThroughputResult {
                     "end_offset": w.end_offset,
                     "client_offset": w.client_offset,
                     "snapshots": w.snapshots,
+                    "server_cpu_secs": w.server_cpu_secs,
                     "lost_bytes": w.lost(),
                     "raw_mb_s": r.mb_per_s(),
                     "raw_bytes": r.bytes,
@@ -114,6 +126,7 @@ impl ThroughputResult {
             "raw_mb_s_median": self.raw_median(),
             "ratio": self.ratio(),
             "lost_bytes": self.lost(),
+            "server_cores_median": self.server_cores_median(),
         })
     }
 }
@@ -139,14 +152,17 @@ pub async fn run(server: &Server, size_mib: u32, runs: usize) -> anyhow::Result<
             raw.secs
         );
         result.raw.push(raw);
-        let ws = ws_run(server, &api, size_mib).await.context("WebSocket run")?;
+        let ws = ws_run(server, &api, size_mib)
+            .await
+            .context("WebSocket run")?;
         eprintln!(
-            "  run {}/{runs}: WebSocket {:.1} MB/s ({} bytes in {:.2} s, {} frames, {} snapshots, {} lost)",
+            "  run {}/{runs}: WebSocket {:.1} MB/s ({} bytes in {:.2} s, {} frames, server {:.2} cores, {} snapshots, {} lost)",
             i + 1,
             ws.mb_per_s(),
             ws.bytes,
             ws.secs,
             ws.frames,
+            ws.server_cores(),
             ws.snapshots,
             ws.lost()
         );
@@ -160,6 +176,7 @@ async fn ws_run(server: &Server, api: &Api, size_mib: u32) -> anyhow::Result<WsR
     let script = format!("stty -echo; read _; {}", pipeline(size_mib));
     let id = api.create_terminal(&["/bin/sh", "-c", &script]).await?;
     let mut ws = api.connect(&id, 0).await?;
+    let cpu_before = server.cpu_secs()?;
     ws.input("\r").await?;
     let mut first: Option<(Instant, u64)> = None;
     let mut bytes = 0u64;
@@ -177,7 +194,7 @@ async fn ws_run(server: &Server, api: &Api, size_mib: u32) -> anyhow::Result<WsR
                     first.get_or_insert((Instant::now(), offset));
                 }
                 Event::Exit => return anyhow::Ok(Instant::now()),
-                Event::Control(_) => {}
+                Event::Control => {}
             }
         }
     })
@@ -186,6 +203,7 @@ async fn ws_run(server: &Server, api: &Api, size_mib: u32) -> anyhow::Result<WsR
     let Some((started, _)) = first else {
         bail!("no output before the exit");
     };
+    let server_cpu_secs = server.cpu_secs()? - cpu_before;
     let end_offset = api.end_offset(&id).await?;
     let run = WsRun {
         bytes,
@@ -194,6 +212,7 @@ async fn ws_run(server: &Server, api: &Api, size_mib: u32) -> anyhow::Result<WsR
         client_offset: ws.next_offset(),
         snapshots: ws.snapshots(),
         frames,
+        server_cpu_secs,
     };
     ws.close().await?;
     api.delete_terminal(&id).await?;

@@ -35,7 +35,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { cpus: 2.0, memory_mb: 4096, pids: 1024 }
+        Self {
+            cpus: 2.0,
+            memory_mb: 4096,
+            pids: 1024,
+        }
     }
 }
 
@@ -106,7 +110,9 @@ pub struct Stats {
 /// Something the engine reports on its own (a container died, was removed, …).
 #[derive(Debug, Clone, PartialEq)]
 pub enum DriverEvent {
-    Changed { id: String },
+    Changed {
+        id: String,
+    },
     /// The event stream restarted (engine restart): re-list everything.
     Resync,
 }

@@ -6,7 +6,10 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use agent_proto::{read_frame, write_frame, Frame, Message, ProtoError, TerminalEvent, TerminalInfo, TerminalOp, VERSION};
+use agent_proto::{
+    read_frame, write_frame, Frame, Message, ProtoError, TerminalEvent, TerminalInfo, TerminalOp,
+    VERSION,
+};
 use bytes::Bytes;
 use terminal::{Control, ExitStatus, ProcessState, Session};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -63,7 +66,11 @@ pub struct Mirror {
 
 impl Mirror {
     pub fn new(terminal: String, driver: terminal::Driver) -> Self {
-        Self { terminal, session: driver.session, control: Arc::new(tokio::sync::Mutex::new(driver.control)) }
+        Self {
+            terminal,
+            session: driver.session,
+            control: Arc::new(tokio::sync::Mutex::new(driver.control)),
+        }
     }
 }
 
@@ -91,17 +98,44 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl AgentLink {
     /// Says hello over `stream` and starts the reader and writer tasks.
-    pub async fn connect(sandbox: &str, stream: AgentStream, tunnels: Arc<dyn TunnelHandler>) -> Result<Arc<Self>, LinkError> {
+    pub async fn connect(
+        sandbox: &str,
+        stream: AgentStream,
+        tunnels: Arc<dyn TunnelHandler>,
+    ) -> Result<Arc<Self>, LinkError> {
         let (mut r, mut w) = tokio::io::split(stream);
-        write_frame(&mut w, &Frame::Control(Message::Hello { version: VERSION, agent_version: String::new() })).await?;
-        let welcome = match tokio::time::timeout(REQUEST_TIMEOUT, read_frame(&mut r)).await.map_err(|_| LinkError::Timeout)?? {
-            Frame::Control(Message::Welcome { version, agent_version, pid, tunnel_ports }) if version == VERSION => {
-                Welcome { agent_version, pid, tunnel_ports }
-            }
+        write_frame(
+            &mut w,
+            &Frame::Control(Message::Hello {
+                version: VERSION,
+                agent_version: String::new(),
+            }),
+        )
+        .await?;
+        let welcome = match tokio::time::timeout(REQUEST_TIMEOUT, read_frame(&mut r))
+            .await
+            .map_err(|_| LinkError::Timeout)??
+        {
+            Frame::Control(Message::Welcome {
+                version,
+                agent_version,
+                pid,
+                tunnel_ports,
+            }) if version == VERSION => Welcome {
+                agent_version,
+                pid,
+                tunnel_ports,
+            },
             Frame::Control(Message::Welcome { version, .. }) => {
-                return Err(LinkError::Protocol(format!("agent speaks protocol {version}, server {VERSION}")))
+                return Err(LinkError::Protocol(format!(
+                    "agent speaks protocol {version}, server {VERSION}"
+                )))
             }
-            other => return Err(LinkError::Protocol(format!("expected welcome, got {other:?}"))),
+            other => {
+                return Err(LinkError::Protocol(format!(
+                    "expected welcome, got {other:?}"
+                )))
+            }
         };
         let (out, out_rx) = mpsc::channel(256);
         let link = Arc::new(Self {
@@ -165,9 +199,18 @@ impl AgentLink {
         rows: u16,
         name: &str,
     ) -> Result<(), LinkError> {
-        self.request(|id| Message::TerminalCreate { id, terminal: terminal.into(), argv, cwd, env, cols, rows, name: name.into() })
-            .await
-            .map(|_| ())
+        self.request(|id| Message::TerminalCreate {
+            id,
+            terminal: terminal.into(),
+            argv,
+            cwd,
+            env,
+            cols,
+            rows,
+            name: name.into(),
+        })
+        .await
+        .map(|_| ())
     }
 
     pub async fn list_terminals(&self) -> Result<Vec<TerminalInfo>, LinkError> {
@@ -178,7 +221,13 @@ impl AgentLink {
     }
 
     pub async fn terminal_op(&self, terminal: &str, op: TerminalOp) -> Result<(), LinkError> {
-        self.request(|id| Message::TerminalControl { id, terminal: terminal.into(), op }).await.map(|_| ())
+        self.request(|id| Message::TerminalControl {
+            id,
+            terminal: terminal.into(),
+            op,
+        })
+        .await
+        .map(|_| ())
     }
 
     pub async fn exec(
@@ -193,7 +242,19 @@ impl AgentLink {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(id, tx);
-        if self.out.send(Frame::Control(Message::Exec { id, argv, cwd, env, timeout_ms, stdin })).await.is_err() {
+        if self
+            .out
+            .send(Frame::Control(Message::Exec {
+                id,
+                argv,
+                cwd,
+                env,
+                timeout_ms,
+                stdin,
+            }))
+            .await
+            .is_err()
+        {
             lock(&self.pending).remove(&id);
             return Err(LinkError::Disconnected);
         }
@@ -212,13 +273,32 @@ impl AgentLink {
     /// Makes `mirror` follow the agent's terminal over this link: a fresh mirror is seeded with
     /// the agent's screen and its whole buffered history; a mirror that already has output
     /// resumes from its end. Control requests on the mirror are forwarded until the link ends.
-    pub async fn attach(self: &Arc<Self>, mirror: &Mirror, state: Option<&agent_proto::TerminalState>) -> Result<(), LinkError> {
+    pub async fn attach(
+        self: &Arc<Self>,
+        mirror: &Mirror,
+        state: Option<&agent_proto::TerminalState>,
+    ) -> Result<(), LinkError> {
         let info = mirror.session.info();
         let mut caught_up_at = 0;
         let from = if info.end == 0 && info.start == 0 {
-            match self.request(|id| Message::TerminalSnapshot { id, terminal: mirror.terminal.clone() }).await? {
-                Message::SnapshotReply { start, offset, cols, rows, data, .. } => {
-                    mirror.session.seed(start, offset, cols, rows, data.as_bytes());
+            match self
+                .request(|id| Message::TerminalSnapshot {
+                    id,
+                    terminal: mirror.terminal.clone(),
+                })
+                .await?
+            {
+                Message::SnapshotReply {
+                    start,
+                    offset,
+                    cols,
+                    rows,
+                    data,
+                    ..
+                } => {
+                    mirror
+                        .session
+                        .seed(start, offset, cols, rows, data.as_bytes());
                     caught_up_at = offset;
                     Some(start)
                 }
@@ -228,13 +308,24 @@ impl AgentLink {
             Some(info.end)
         };
         if let Some(agent_proto::TerminalState::Exited(e)) = state {
-            mirror.session.push_exit(ExitStatus { code: e.code, signal: e.signal });
+            mirror.session.push_exit(ExitStatus {
+                code: e.code,
+                signal: e.signal,
+            });
         } else {
             mirror.session.set_state(ProcessState::Running);
         }
         let channel = self.next_channel.fetch_add(1, Ordering::Relaxed);
         lock(&self.channels).insert(channel, mirror.session.clone());
-        if let Err(e) = self.request(|id| Message::TerminalSubscribe { id, terminal: mirror.terminal.clone(), channel, from }).await {
+        if let Err(e) = self
+            .request(|id| Message::TerminalSubscribe {
+                id,
+                terminal: mirror.terminal.clone(),
+                channel,
+                from,
+            })
+            .await
+        {
             lock(&self.channels).remove(&channel);
             return Err(e);
         }
@@ -248,7 +339,9 @@ impl AgentLink {
                 }
             }
         };
-        tokio::time::timeout(REQUEST_TIMEOUT, wait).await.map_err(|_| LinkError::Timeout)?;
+        tokio::time::timeout(REQUEST_TIMEOUT, wait)
+            .await
+            .map_err(|_| LinkError::Timeout)?;
         Ok(())
     }
 
@@ -288,10 +381,16 @@ async fn forward_control(link: Arc<AgentLink>, mirror: Mirror, channel: u32) {
         }
     }
     lock(&link.channels).remove(&channel);
-    let _ = link.send(Frame::Control(Message::TerminalUnsubscribe { channel })).await;
+    let _ = link
+        .send(Frame::Control(Message::TerminalUnsubscribe { channel }))
+        .await;
 }
 
-async fn writer<W: AsyncWrite + Unpin>(mut w: W, mut rx: mpsc::Receiver<Frame>, closed: CancellationToken) {
+async fn writer<W: AsyncWrite + Unpin>(
+    mut w: W,
+    mut rx: mpsc::Receiver<Frame>,
+    closed: CancellationToken,
+) {
     loop {
         tokio::select! {
             _ = closed.cancelled() => break,
@@ -304,7 +403,11 @@ async fn writer<W: AsyncWrite + Unpin>(mut w: W, mut rx: mpsc::Receiver<Frame>, 
     closed.cancel();
 }
 
-async fn reader<R: AsyncRead + Unpin>(mut r: R, link: Arc<AgentLink>, tunnels: Arc<dyn TunnelHandler>) {
+async fn reader<R: AsyncRead + Unpin>(
+    mut r: R,
+    link: Arc<AgentLink>,
+    tunnels: Arc<dyn TunnelHandler>,
+) {
     let mut sizes: HashMap<u32, (u16, u16)> = HashMap::new();
     loop {
         let frame = tokio::select! {
@@ -320,24 +423,43 @@ async fn reader<R: AsyncRead + Unpin>(mut r: R, link: Arc<AgentLink>, tunnels: A
             },
         };
         match frame {
-            Frame::Output { channel, offset, data } => {
+            Frame::Output {
+                channel,
+                offset,
+                data,
+            } => {
                 let session = lock(&link.channels).get(&channel).cloned();
                 if let Some(s) = session {
                     if s.push_output_at(offset, data).await {
                         let end = s.info().end;
-                        let _ = link.out.try_send(Frame::Control(Message::TerminalAck { channel, offset: end }));
+                        let _ = link.out.try_send(Frame::Control(Message::TerminalAck {
+                            channel,
+                            offset: end,
+                        }));
                     } else {
                         tracing::warn!(channel, offset, "gap in agent output; resubscribing");
-                        let _ = link.out.send(Frame::Control(Message::TerminalUnsubscribe { channel })).await;
+                        let _ = link
+                            .out
+                            .send(Frame::Control(Message::TerminalUnsubscribe { channel }))
+                            .await;
                     }
                 }
             }
-            Frame::Snapshot { channel, offset, data } => {
+            Frame::Snapshot {
+                channel,
+                offset,
+                data,
+            } => {
                 let session = lock(&link.channels).get(&channel).cloned();
                 if let Some(s) = session {
-                    let (cols, rows) = sizes.get(&channel).copied().unwrap_or((s.info().cols, s.info().rows));
+                    let (cols, rows) = sizes
+                        .get(&channel)
+                        .copied()
+                        .unwrap_or((s.info().cols, s.info().rows));
                     s.seed(offset, offset, cols, rows, &data);
-                    let _ = link.out.try_send(Frame::Control(Message::TerminalAck { channel, offset }));
+                    let _ = link
+                        .out
+                        .try_send(Frame::Control(Message::TerminalAck { channel, offset }));
                 }
             }
             Frame::Control(Message::TerminalEvent { channel, event }) => {
@@ -349,7 +471,10 @@ async fn reader<R: AsyncRead + Unpin>(mut r: R, link: Arc<AgentLink>, tunnels: A
                         s.push_resize(cols, rows);
                     }
                     TerminalEvent::Started => s.set_running(),
-                    TerminalEvent::Exit(e) => s.push_exit(ExitStatus { code: e.code, signal: e.signal }),
+                    TerminalEvent::Exit(e) => s.push_exit(ExitStatus {
+                        code: e.code,
+                        signal: e.signal,
+                    }),
                     TerminalEvent::Closed => {
                         s.close();
                         lock(&link.channels).remove(&channel);
@@ -372,9 +497,18 @@ async fn reader<R: AsyncRead + Unpin>(mut r: R, link: Arc<AgentLink>, tunnels: A
                             },
                         }
                     }
-                    let _ = out.send(Frame::Control(Message::TunnelClose { tunnel })).await;
+                    let _ = out
+                        .send(Frame::Control(Message::TunnelClose { tunnel }))
+                        .await;
                 });
-                tunnels.handle(&link.sandbox, Tunnel { kind, from_sandbox: from_rx, to_sandbox: to_tx });
+                tunnels.handle(
+                    &link.sandbox,
+                    Tunnel {
+                        kind,
+                        from_sandbox: from_rx,
+                        to_sandbox: to_tx,
+                    },
+                );
             }
             Frame::Tunnel { tunnel, data } => {
                 let tx = lock(&link.tunnels).get(&tunnel).cloned();

@@ -1,8 +1,8 @@
 //! The local driver: a sandbox is a host directory and a detached `anycode-agent daemon` process
 //! (its own session, so it outlives the server). No isolation — for machines without an engine.
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::collections::HashMap;
 
 use crate::*;
 
@@ -42,7 +42,10 @@ impl LocalDriver {
                 }
             }
         }
-        Self { known: Mutex::new(known), root }
+        Self {
+            known: Mutex::new(known),
+            root,
+        }
     }
 
     fn save(&self, sb: &LocalSandbox) {
@@ -60,12 +63,16 @@ impl LocalDriver {
     }
 
     fn alive(pid: Option<u32>) -> bool {
-        pid.is_some_and(|p| nix::sys::signal::kill(nix::unistd::Pid::from_raw(p as i32), None).is_ok() && !is_zombie(p))
+        pid.is_some_and(|p| {
+            nix::sys::signal::kill(nix::unistd::Pid::from_raw(p as i32), None).is_ok()
+                && !is_zombie(p)
+        })
     }
 
     fn spawn_agent(&self, sb: &mut LocalSandbox) -> DriverResult<()> {
         std::fs::create_dir_all(&sb.state_dir).map_err(|e| DriverError::Failed(e.to_string()))?;
-        let log = std::fs::File::create(sb.state_dir.join("agent.log")).map_err(|e| DriverError::Failed(e.to_string()))?;
+        let log = std::fs::File::create(sb.state_dir.join("agent.log"))
+            .map_err(|e| DriverError::Failed(e.to_string()))?;
         let mut cmd = std::process::Command::new(&sb.agent_binary);
         cmd.arg("daemon")
             .arg("--socket")
@@ -81,7 +88,9 @@ impl LocalDriver {
         // Its own process group: a Ctrl-C or exit of the server does not reach it.
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
-        let child = cmd.spawn().map_err(|e| DriverError::Failed(format!("cannot start the agent: {e}")))?;
+        let child = cmd
+            .spawn()
+            .map_err(|e| DriverError::Failed(format!("cannot start the agent: {e}")))?;
         sb.pid = Some(child.id());
         sb.stopped = false;
         // Reap it when it ends so it does not linger as a zombie of the server.
@@ -98,7 +107,11 @@ impl LocalDriver {
             id: sb.id.clone(),
             name: sb.name.clone(),
             runtime_id: sb.pid.map(|p| format!("pid:{p}")).unwrap_or_default(),
-            state: if running { RuntimeState::Running } else { RuntimeState::Stopped },
+            state: if running {
+                RuntimeState::Running
+            } else {
+                RuntimeState::Stopped
+            },
             exit_code: None,
             limits: None,
             image: "local".into(),
@@ -108,7 +121,11 @@ impl LocalDriver {
 
 fn is_zombie(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| s.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
+        .map(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+        })
         .unwrap_or(false)
 }
 
@@ -119,7 +136,10 @@ impl SandboxDriver for LocalDriver {
     }
 
     async fn check(&self) -> DriverResult<DriverInfo> {
-        Ok(DriverInfo { kind: "local", version: std::env::consts::OS.to_string() })
+        Ok(DriverInfo {
+            kind: "local",
+            version: std::env::consts::OS.to_string(),
+        })
     }
 
     async fn image_present(&self, _image: &str) -> DriverResult<bool> {
@@ -140,7 +160,8 @@ impl SandboxDriver for LocalDriver {
             pid: None,
             stopped: false,
         };
-        std::fs::create_dir_all(&sb.workspace_dir).map_err(|e| DriverError::Failed(e.to_string()))?;
+        std::fs::create_dir_all(&sb.workspace_dir)
+            .map_err(|e| DriverError::Failed(e.to_string()))?;
         self.spawn_agent(&mut sb)?;
         self.save(&sb);
         let o = Self::observed(&sb);
@@ -149,7 +170,10 @@ impl SandboxDriver for LocalDriver {
     }
 
     async fn start(&self, id: &str) -> DriverResult<()> {
-        let mut sb = lock(&self.known).get(id).cloned().ok_or_else(|| DriverError::NotFound(id.into()))?;
+        let mut sb = lock(&self.known)
+            .get(id)
+            .cloned()
+            .ok_or_else(|| DriverError::NotFound(id.into()))?;
         if !Self::alive(sb.pid) {
             self.spawn_agent(&mut sb)?;
             self.save(&sb);
@@ -159,7 +183,10 @@ impl SandboxDriver for LocalDriver {
     }
 
     async fn stop(&self, id: &str) -> DriverResult<()> {
-        let mut sb = lock(&self.known).get(id).cloned().ok_or_else(|| DriverError::NotFound(id.into()))?;
+        let mut sb = lock(&self.known)
+            .get(id)
+            .cloned()
+            .ok_or_else(|| DriverError::NotFound(id.into()))?;
         if let Some(pid) = sb.pid.filter(|p| Self::alive(Some(*p))) {
             let pid = nix::unistd::Pid::from_raw(pid as i32);
             let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
@@ -180,17 +207,29 @@ impl SandboxDriver for LocalDriver {
     }
 
     async fn pause(&self, id: &str) -> DriverResult<()> {
-        let sb = lock(&self.known).get(id).cloned().ok_or_else(|| DriverError::NotFound(id.into()))?;
+        let sb = lock(&self.known)
+            .get(id)
+            .cloned()
+            .ok_or_else(|| DriverError::NotFound(id.into()))?;
         if let Some(pid) = sb.pid {
-            let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGSTOP);
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGSTOP,
+            );
         }
         Ok(())
     }
 
     async fn unpause(&self, id: &str) -> DriverResult<()> {
-        let sb = lock(&self.known).get(id).cloned().ok_or_else(|| DriverError::NotFound(id.into()))?;
+        let sb = lock(&self.known)
+            .get(id)
+            .cloned()
+            .ok_or_else(|| DriverError::NotFound(id.into()))?;
         if let Some(pid) = sb.pid {
-            let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGCONT);
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGCONT,
+            );
         }
         Ok(())
     }
@@ -205,7 +244,10 @@ impl SandboxDriver for LocalDriver {
     }
 
     async fn inspect(&self, id: &str) -> DriverResult<Observed> {
-        lock(&self.known).get(id).map(Self::observed).ok_or_else(|| DriverError::NotFound(id.into()))
+        lock(&self.known)
+            .get(id)
+            .map(Self::observed)
+            .ok_or_else(|| DriverError::NotFound(id.into()))
     }
 
     async fn list(&self) -> DriverResult<Vec<Observed>> {
@@ -213,7 +255,10 @@ impl SandboxDriver for LocalDriver {
     }
 
     async fn connect_agent(&self, id: &str) -> DriverResult<AgentStream> {
-        let sb = lock(&self.known).get(id).cloned().ok_or_else(|| DriverError::NotFound(id.into()))?;
+        let sb = lock(&self.known)
+            .get(id)
+            .cloned()
+            .ok_or_else(|| DriverError::NotFound(id.into()))?;
         let socket = Self::socket(&sb);
         // The agent creates its socket right after it starts: wait for it briefly.
         let mut last = None;
@@ -235,14 +280,29 @@ impl SandboxDriver for LocalDriver {
     }
 
     async fn stats(&self, id: &str) -> DriverResult<Stats> {
-        let sb = lock(&self.known).get(id).cloned().ok_or_else(|| DriverError::NotFound(id.into()))?;
+        let sb = lock(&self.known)
+            .get(id)
+            .cloned()
+            .ok_or_else(|| DriverError::NotFound(id.into()))?;
         let rss = sb
             .pid
             .and_then(|p| std::fs::read_to_string(format!("/proc/{p}/status")).ok())
-            .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(str::to_owned))
-            .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()))
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .map(str::to_owned)
+            })
+            .and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<u64>().ok())
+            })
             .unwrap_or(0);
-        Ok(Stats { cpu_percent: 0.0, memory_bytes: rss * 1024, memory_limit_bytes: 0 })
+        Ok(Stats {
+            cpu_percent: 0.0,
+            memory_bytes: rss * 1024,
+            memory_limit_bytes: 0,
+        })
     }
 
     fn events(&self) -> Option<futures_util::stream::BoxStream<'static, DriverEvent>> {

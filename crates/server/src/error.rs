@@ -25,6 +25,12 @@ pub enum ErrorCode {
     SpawnFailed,
     TerminalExited,
     PayloadTooLarge,
+    Conflict,
+    ImageMissing,
+    EngineUnavailable,
+    InvalidState,
+    AgentUnavailable,
+    SandboxFailed,
     Internal,
 }
 
@@ -38,6 +44,10 @@ impl ErrorCode {
             Self::SpawnFailed => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TerminalExited => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Conflict | Self::InvalidState => StatusCode::CONFLICT,
+            Self::ImageMissing => StatusCode::BAD_REQUEST,
+            Self::EngineUnavailable | Self::AgentUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::SandboxFailed => StatusCode::BAD_GATEWAY,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

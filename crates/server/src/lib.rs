@@ -8,7 +8,6 @@
 pub mod api;
 mod assets;
 pub mod error;
-pub mod hub;
 pub mod observability;
 pub mod openapi;
 pub mod security;
@@ -17,6 +16,7 @@ pub mod ws;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::middleware::from_fn_with_state;
@@ -25,7 +25,8 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::hub::{HubConfig, TerminalHub};
+use orchestrator::{Fleet, FleetConfig, HubConfig, TerminalHub};
+
 use crate::observability::Metrics;
 use crate::security::Security;
 
@@ -38,6 +39,23 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     pub flow: terminal::FlowConfig,
     pub buffer_bytes: usize,
+    pub sandbox_driver: DriverChoice,
+    /// The `anycode-agent` binary; default: beside the running executable.
+    pub agent_binary: Option<PathBuf>,
+    pub sandbox_image: String,
+    pub default_limits: sandbox::Limits,
+    pub idle_pause: Duration,
+    pub idle_destroy: Duration,
+    /// Extra egress allowlist patterns on top of the package-registry defaults.
+    pub egress_allow: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DriverChoice {
+    /// Docker when an engine answers, else local.
+    Auto,
+    Docker,
+    Local,
 }
 
 impl Config {
@@ -49,6 +67,13 @@ impl Config {
             allowed_origins: Vec::new(),
             flow: terminal::FlowConfig::default(),
             buffer_bytes: 4 * 1024 * 1024,
+            sandbox_driver: DriverChoice::Auto,
+            agent_binary: None,
+            sandbox_image: "anycode-sandbox:latest".into(),
+            default_limits: sandbox::Limits::default(),
+            idle_pause: Duration::from_secs(30 * 60),
+            idle_destroy: Duration::from_secs(24 * 3600),
+            egress_allow: Vec::new(),
         }
     }
 }
@@ -56,6 +81,7 @@ impl Config {
 #[derive(Clone)]
 pub struct AppState {
     pub hub: Arc<TerminalHub>,
+    pub fleet: Arc<Fleet>,
     pub metrics: Arc<Metrics>,
     pub security: Security,
     pub flow: terminal::FlowConfig,
@@ -65,6 +91,11 @@ pub struct AppState {
 impl FromRef<AppState> for Arc<TerminalHub> {
     fn from_ref(s: &AppState) -> Self {
         Arc::clone(&s.hub)
+    }
+}
+impl FromRef<AppState> for Arc<Fleet> {
+    fn from_ref(s: &AppState) -> Self {
+        Arc::clone(&s.fleet)
     }
 }
 impl FromRef<AppState> for Arc<Metrics> {
@@ -88,8 +119,27 @@ async fn openapi_json() -> axum::response::Response {
 }
 
 pub fn router(state: AppState) -> Router {
+    use api::sandboxes::*;
     use api::terminals::*;
     let protected = Router::new()
+        .route("/api/sandboxes", get(list_sandboxes).post(create_sandbox))
+        .route(
+            "/api/sandboxes/{id}",
+            get(get_sandbox).delete(delete_sandbox),
+        )
+        .route(
+            "/api/sandboxes/{id}/start",
+            axum::routing::post(start_sandbox),
+        )
+        .route(
+            "/api/sandboxes/{id}/stop",
+            axum::routing::post(stop_sandbox),
+        )
+        .route(
+            "/api/sandboxes/{id}/exec",
+            axum::routing::post(exec_in_sandbox),
+        )
+        .route("/ws/events", get(ws::events::events_socket))
         .route("/api/terminals", get(list_terminals).post(create_terminal))
         .route(
             "/api/terminals/{id}",
@@ -158,17 +208,57 @@ pub async fn build(
 ) -> anyhow::Result<(Router, AppState)> {
     std::fs::create_dir_all(&cfg.data_dir)?;
     let store = store::Store::open(&cfg.data_dir.join("anycode.sqlite")).await?;
+    let sandboxes_dir = cfg.data_dir.join("sandboxes");
     let hub = TerminalHub::new(
-        store,
+        store.clone(),
         HubConfig {
             recordings_dir: cfg.data_dir.join("recordings"),
             buffer_bytes: cfg.buffer_bytes,
+            sandboxes_dir: sandboxes_dir.clone(),
         },
     )
     .await?;
+    let metrics = Metrics::new();
+    let driver = choose_driver(cfg).await?;
+    let mut allow = egress::Allowlist::default_registries();
+    if !cfg.egress_allow.is_empty() {
+        allow.extend(egress::Allowlist::new(&cfg.egress_allow)?);
+    }
+    let observer_metrics = Arc::clone(&metrics);
+    let fleet = Fleet::new(
+        store,
+        driver,
+        Arc::clone(&hub),
+        FleetConfig {
+            sandboxes_dir,
+            agent_binary: cfg
+                .agent_binary
+                .clone()
+                .unwrap_or_else(default_agent_binary),
+            default_image: cfg.sandbox_image.clone(),
+            default_limits: cfg.default_limits,
+            pause_after: cfg.idle_pause,
+            destroy_after: cfg.idle_destroy,
+            sweep_every: (cfg.idle_pause / 2)
+                .clamp(Duration::from_millis(200), Duration::from_secs(30)),
+            stats_every: Duration::from_secs(2),
+        },
+        Arc::new(orchestrator::egress_tunnel::EgressTunnels::new(
+            egress::Policy::new(allow),
+        )),
+        Arc::new(move |op, d| {
+            observer_metrics
+                .sandbox_lifecycle_duration_seconds
+                .with_label_values(&[op])
+                .observe(d.as_secs_f64())
+        }),
+        shutdown.child_token(),
+    );
+    fleet.start().await;
     let state = AppState {
         hub,
-        metrics: Metrics::new(),
+        fleet,
+        metrics,
         security: Security::new(&cfg.token, &cfg.allowed_hosts, &cfg.allowed_origins),
         flow: cfg.flow,
         shutdown,
@@ -189,7 +279,35 @@ pub async fn serve(
     )
     .with_graceful_shutdown(async move { signal.cancelled().await })
     .await?;
+    state.fleet.shutdown().await;
     state.hub.shutdown().await;
     state.hub.store().close().await;
     Ok(())
+}
+
+fn default_agent_binary() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|d| d.join("anycode-agent")))
+        .filter(|p| p.exists())
+        .unwrap_or_else(|| PathBuf::from("anycode-agent"))
+}
+
+async fn choose_driver(cfg: &Config) -> anyhow::Result<Arc<dyn sandbox::SandboxDriver>> {
+    let local = || -> Arc<dyn sandbox::SandboxDriver> {
+        Arc::new(sandbox::local::LocalDriver::new(
+            cfg.data_dir.join("local-sandboxes"),
+        ))
+    };
+    Ok(match cfg.sandbox_driver {
+        DriverChoice::Local => local(),
+        DriverChoice::Docker => Arc::new(docker::DockerDriver::connect().await?),
+        DriverChoice::Auto => match docker::DockerDriver::connect().await {
+            Ok(d) => Arc::new(d),
+            Err(e) => {
+                tracing::warn!(error = %e, "no Docker engine answers: sandboxes use the local driver (no isolation)");
+                local()
+            }
+        },
+    })
 }

@@ -22,6 +22,10 @@ pub struct Metrics {
     pub http_request_duration_seconds: HistogramVec,
     pub websocket_connections_active: IntGaugeVec,
     pub websocket_messages_total: IntCounterVec,
+    pub sandbox_instances_total: IntGaugeVec,
+    pub sandbox_cpu_usage_percent: prometheus::GaugeVec,
+    pub sandbox_memory_usage_bytes: prometheus::GaugeVec,
+    pub sandbox_lifecycle_duration_seconds: HistogramVec,
 }
 
 impl Metrics {
@@ -57,11 +61,42 @@ impl Metrics {
             &["direction", "type"],
         )
         .expect("valid metric");
+        let sandbox_instances_total = IntGaugeVec::new(
+            Opts::new("sandbox_instances_total", "Sandboxes by status"),
+            &["status"],
+        )
+        .expect("valid metric");
+        let sandbox_cpu_usage_percent = prometheus::GaugeVec::new(
+            Opts::new(
+                "sandbox_cpu_usage_percent",
+                "CPU use per sandbox (100 = one core)",
+            ),
+            &["sandbox"],
+        )
+        .expect("valid metric");
+        let sandbox_memory_usage_bytes = prometheus::GaugeVec::new(
+            Opts::new("sandbox_memory_usage_bytes", "Memory use per sandbox"),
+            &["sandbox"],
+        )
+        .expect("valid metric");
+        let sandbox_lifecycle_duration_seconds = HistogramVec::new(
+            HistogramOpts::new(
+                "sandbox_lifecycle_duration_seconds",
+                "Sandbox lifecycle operations",
+            )
+            .buckets(vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0]),
+            &["operation"],
+        )
+        .expect("valid metric");
         for c in [
             Box::new(http_requests_total.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(http_request_duration_seconds.clone()),
             Box::new(websocket_connections_active.clone()),
             Box::new(websocket_messages_total.clone()),
+            Box::new(sandbox_instances_total.clone()),
+            Box::new(sandbox_cpu_usage_percent.clone()),
+            Box::new(sandbox_memory_usage_bytes.clone()),
+            Box::new(sandbox_lifecycle_duration_seconds.clone()),
         ] {
             registry.register(c).expect("metric registered once");
         }
@@ -71,6 +106,10 @@ impl Metrics {
             http_request_duration_seconds,
             websocket_connections_active,
             websocket_messages_total,
+            sandbox_instances_total,
+            sandbox_cpu_usage_percent,
+            sandbox_memory_usage_bytes,
+            sandbox_lifecycle_duration_seconds,
         })
     }
 
@@ -163,7 +202,38 @@ pub async fn label_route(path: Option<MatchedPath>, req: Request, next: Next) ->
     res
 }
 
-pub async fn metrics_handler(State(metrics): State<Arc<Metrics>>) -> Response {
+pub async fn metrics_handler(State(state): State<crate::AppState>) -> Response {
+    let metrics = &state.metrics;
+    // Sandbox gauges are read at scrape time from the fleet.
+    if let Ok(list) = state.fleet.list().await {
+        metrics.sandbox_instances_total.reset();
+        metrics.sandbox_cpu_usage_percent.reset();
+        metrics.sandbox_memory_usage_bytes.reset();
+        for status in [
+            "pending", "creating", "ready", "running", "paused", "stopped", "failed",
+        ] {
+            metrics
+                .sandbox_instances_total
+                .with_label_values(&[status])
+                .set(0);
+        }
+        for s in list {
+            metrics
+                .sandbox_instances_total
+                .with_label_values(&[s.state.as_str()])
+                .inc();
+            if let Some(st) = s.stats {
+                metrics
+                    .sandbox_cpu_usage_percent
+                    .with_label_values(&[&s.record.name])
+                    .set(st.cpu_percent);
+                metrics
+                    .sandbox_memory_usage_bytes
+                    .with_label_values(&[&s.record.name])
+                    .set(st.memory_bytes as f64);
+            }
+        }
+    }
     (
         StatusCode::OK,
         [(

@@ -2,6 +2,7 @@
 //! `web/src/shared/api/schema.d.ts` is generated from that output (checked in CI).
 use utoipa::OpenApi;
 
+use crate::api::sandboxes::*;
 use crate::api::terminals::*;
 use crate::error::{ErrorBody, ErrorCode, ErrorDetail};
 use crate::ws::messages::*;
@@ -9,14 +10,17 @@ use crate::ws::messages::*;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "AnyCode API", description = "Control room for many Claude Code agents. Every route needs the access token (Bearer header, cookie, or ?token= on WebSockets)."),
-    paths(list_terminals, create_terminal, get_terminal, rename_terminal, resize_terminal, delete_terminal, get_recording),
+    paths(list_terminals, create_terminal, get_terminal, rename_terminal, resize_terminal, delete_terminal, get_recording,
+        list_sandboxes, create_sandbox, get_sandbox, start_sandbox, stop_sandbox, delete_sandbox, exec_in_sandbox),
     components(schemas(
         ErrorBody, ErrorDetail, ErrorCode,
         TerminalView, TerminalStatusView, CreateTerminalRequest, RenameTerminalRequest, ResizeTerminalRequest,
         TerminalClientMessage, TerminalServerMessage, InputPayload, ResizePayload, PingPayload, CommandPayload,
         TerminalCommand, AckPayload, HelloPayload, StatusPayload, TerminalConnectionStatus, ExitPayload, WsErrorPayload,
+        SandboxView, SandboxStatus, SandboxLimitsView, SandboxStatsView, NetworkModeView, CreateSandboxRequest, ExecRequest, ExecResponse,
     )),
-    tags((name = "terminals", description = "Interactive terminals; live I/O over WebSocket /ws/terminals/{id} (docs/protocol.md)"))
+    tags((name = "sandboxes", description = "A container (or local process group) per agent; state changes over WebSocket /ws/events"),
+        (name = "terminals", description = "Interactive terminals; live I/O over WebSocket /ws/terminals/{id} (docs/protocol.md)"))
 )]
 pub struct ApiDoc;
 

@@ -31,6 +31,8 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let mut cfg = server::Config::new(dir.path().to_path_buf(), TOKEN.into());
+        // Terminal tests need no engine; sandbox tests (tests/sandboxes.rs) use Docker.
+        cfg.sandbox_driver = server::DriverChoice::Local;
         tweak(&mut cfg);
         let shutdown = CancellationToken::new();
         tokio::spawn(server::run(listener, cfg, shutdown.clone()));
@@ -539,6 +541,10 @@ async fn ctrl_c_stops_a_flood_while_the_viewer_lags() {
         t.output.len()
     );
     t.input("\u{3}").await;
+    // Now acknowledge what arrived, so the server may send the rest.
+    let n = t.next.unwrap();
+    t.send(json!({"type": "ack", "payload": {"offset": n}}))
+        .await;
     let exit = t.until_json("exit").await;
     assert_eq!(exit["payload"]["signal"], 2, "yes died of SIGINT: {exit}");
     assert!(t.snapshots >= 1, "a viewer far behind skips to a snapshot");

@@ -7,7 +7,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Row, SqlitePool};
 
 mod ids;
+mod sandboxes;
 pub use ids::TerminalId;
+pub use sandboxes::{NameTaken, SandboxRecord};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -114,6 +116,10 @@ impl Store {
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Self { pool })
+    }
+
+    fn pool(&self) -> &SqlitePool {
+        &self.pool
     }
 
     pub async fn close(&self) {

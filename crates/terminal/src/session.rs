@@ -762,22 +762,44 @@ mod mirror_tests {
     #[tokio::test]
     async fn a_seeded_mirror_replays_history_and_shows_the_remote_screen() {
         // The "remote" session, with some history.
-        let remote = Session::start(SessionConfig { cols: 20, rows: 4, ..Default::default() }).unwrap().session;
-        remote.push_output(Bytes::from_static(b"one\r\ntwo\r\n")).await;
+        let remote = Session::start(SessionConfig {
+            cols: 20,
+            rows: 4,
+            ..Default::default()
+        })
+        .unwrap()
+        .session;
+        remote
+            .push_output(Bytes::from_static(b"one\r\ntwo\r\n"))
+            .await;
         let snap = remote.snapshot();
-        let Read::Data(history) = remote.read(0, 1 << 20) else { panic!("data") };
+        let Read::Data(history) = remote.read(0, 1 << 20) else {
+            panic!("data")
+        };
 
-        let mirror = Session::start(SessionConfig { cols: 20, rows: 4, ..Default::default() }).unwrap().session;
+        let mirror = Session::start(SessionConfig {
+            cols: 20,
+            rows: 4,
+            ..Default::default()
+        })
+        .unwrap()
+        .session;
         mirror.seed(0, snap.offset, snap.cols, snap.rows, &snap.data);
         for chunk in history {
             assert!(mirror.push_output_at(mirror.info().end, chunk).await);
         }
         // History is replayable byte for byte, and was not painted twice.
-        let Read::Data(replay) = mirror.read(0, 1 << 20) else { panic!("data") };
+        let Read::Data(replay) = mirror.read(0, 1 << 20) else {
+            panic!("data")
+        };
         assert_eq!(replay.concat(), b"one\r\ntwo\r\n");
         assert_eq!(mirror.screen_text()[..3], ["one", "two", ""]);
         // Live output continues; duplicates are dropped, gaps refused.
-        assert!(mirror.push_output_at(5, Bytes::from_static(b"two\r\nthree")).await);
+        assert!(
+            mirror
+                .push_output_at(5, Bytes::from_static(b"two\r\nthree"))
+                .await
+        );
         assert_eq!(mirror.info().end, 15);
         assert!(!mirror.push_output_at(99, Bytes::from_static(b"x")).await);
         assert_eq!(mirror.screen_text()[..3], ["one", "two", "three"]);

@@ -12,7 +12,9 @@ use terminal::{Info, ProcessState};
 
 use super::ApiJson;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::hub::{HubError, NewTerminal, TerminalHub};
+use orchestrator::{HubError, NewTerminal, TerminalHub};
+
+use crate::AppState;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -127,7 +129,7 @@ impl From<HubError> for ApiError {
         match e {
             HubError::NotFound(id) => ApiError::not_found("terminal", &id),
             e @ HubError::InvalidSize { cols, rows } => ApiError::new(ErrorCode::InvalidSize, e.to_string())
-                .with_details(serde_json::json!({ "cols": cols, "rows": rows, "maxCols": crate::hub::MAX_COLS, "maxRows": crate::hub::MAX_ROWS })),
+                .with_details(serde_json::json!({ "cols": cols, "rows": rows, "maxCols": orchestrator::terminals::MAX_COLS, "maxRows": orchestrator::terminals::MAX_ROWS })),
             HubError::Invalid(m) => ApiError::invalid(m),
             e @ HubError::Spawn(_) => ApiError::new(ErrorCode::SpawnFailed, e.to_string()),
             e @ HubError::Ended => ApiError::new(ErrorCode::TerminalExited, e.to_string()),
@@ -152,22 +154,21 @@ pub async fn list_terminals(
 #[utoipa::path(post, path = "/api/terminals", tag = "terminals", request_body = CreateTerminalRequest,
     responses((status = 201, body = TerminalView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_terminal(
-    State(hub): State<Arc<TerminalHub>>,
+    State(state): State<AppState>,
     ApiJson(req): ApiJson<CreateTerminalRequest>,
 ) -> Result<(StatusCode, Json<TerminalView>), ApiError> {
-    if let Some(sb) = req.sandbox_id {
-        return Err(ApiError::not_found("sandbox", &sb));
-    }
-    let created = hub
-        .create(NewTerminal {
-            name: req.name,
-            command: req.command,
-            cwd: req.cwd,
-            env: req.env,
-            cols: req.cols,
-            rows: req.rows,
-        })
-        .await?;
+    let new = NewTerminal {
+        name: req.name,
+        command: req.command,
+        cwd: req.cwd,
+        env: req.env,
+        cols: req.cols,
+        rows: req.rows,
+    };
+    let created = match req.sandbox_id {
+        Some(sb) => state.fleet.create_terminal(&sb, new).await?,
+        None => state.hub.create(new).await?,
+    };
     Ok((StatusCode::CREATED, Json(view(created))))
 }
 
@@ -222,7 +223,8 @@ pub async fn get_recording(
     if let Some(s) = hub.session(id) {
         s.flush();
     }
-    let path = hub.recording_path(id);
+    let sandbox = hub.get(id).await.ok().and_then(|(r, _)| r.sandbox_id);
+    let path = hub.recording_path(id, sandbox.as_deref());
     let data = tokio::fs::read(&path)
         .await
         .map_err(|_| ApiError::not_found("recording", &id.to_string()))?;

@@ -14,9 +14,10 @@ use terminal::{Control, FlowConfig, Session, SessionError, Viewer, ViewerEvent};
 use tokio_util::sync::CancellationToken;
 
 use super::messages::*;
-use crate::hub::{check_size, TerminalHub};
 use crate::observability::Metrics;
 use crate::AppState;
+use orchestrator::terminals::check_size;
+use orchestrator::TerminalHub;
 
 const MAX_TEXT: usize = 64 * 1024;
 const MAX_BINARY: usize = 1024 * 1024;
@@ -399,12 +400,14 @@ impl Connection {
                     TerminalServerMessage::error("terminal_exited", "the terminal has ended")
                 })?;
             }
-            other => return Err(TerminalServerMessage::error(
-                "invalid_message",
-                format!(
+            other => {
+                return Err(TerminalServerMessage::error(
+                    "invalid_message",
+                    format!(
                     "unknown message type `{other}`; expected input, resize, ping, command or ack"
                 ),
-            )),
+                ))
+            }
         }
         Ok(())
     }

@@ -1,5 +1,5 @@
-//! The terminal hub: creates, finds and ends terminal sessions and keeps the store in step with
-//! them. It does not know HTTP; handlers translate its errors.
+//! The terminal hub: creates, finds and ends terminal sessions — local ones, and mirrors of
+//! terminals inside sandboxes — and keeps the store in step with them.
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -52,6 +52,8 @@ pub fn check_size(cols: u32, rows: u32) -> Result<(u16, u16), HubError> {
 pub struct HubConfig {
     pub recordings_dir: PathBuf,
     pub buffer_bytes: usize,
+    /// Where sandbox agents keep their recordings: `<sandboxes_dir>/<id>/state/recordings`.
+    pub sandboxes_dir: PathBuf,
 }
 
 pub struct TerminalHub {
@@ -72,6 +74,56 @@ fn default_shell() -> Vec<String> {
             .map(|s| s.to_string())
     });
     vec![shell.unwrap_or_else(|| "/bin/sh".into())]
+}
+
+pub fn check_argv(argv: &[String]) -> Result<(), HubError> {
+    if argv.is_empty() || argv[0].trim().is_empty() {
+        return Err(HubError::Invalid(
+            "`command` must be a non-empty array of strings".into(),
+        ));
+    }
+    if argv.len() > MAX_ARGS
+        || argv
+            .iter()
+            .any(|a| a.len() > MAX_ARG_LEN || a.contains('\0'))
+    {
+        return Err(HubError::Invalid(format!(
+            "`command` may have at most {MAX_ARGS} arguments of at most {MAX_ARG_LEN} bytes, without NUL"
+        )));
+    }
+    Ok(())
+}
+
+pub fn check_env(env: &BTreeMap<String, String>) -> Result<(), HubError> {
+    if env.len() > MAX_ENV
+        || env
+            .iter()
+            .any(|(k, v)| k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0'))
+    {
+        return Err(HubError::Invalid(
+            "`env` keys must be non-empty without `=` or NUL".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The display name: given, or the program's file name.
+pub fn terminal_name(given: Option<String>, argv: &[String]) -> Result<String, HubError> {
+    let name = given
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| {
+            argv.first()
+                .and_then(|a| std::path::Path::new(a).file_name())
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "shell".into())
+        });
+    if name.chars().count() > 100 {
+        return Err(HubError::Invalid(
+            "`name` may have at most 100 characters".into(),
+        ));
+    }
+    Ok(name)
 }
 
 fn home_dir() -> Option<String> {
@@ -98,8 +150,79 @@ impl TerminalHub {
         }))
     }
 
-    pub fn recording_path(&self, id: TerminalId) -> PathBuf {
-        self.cfg.recordings_dir.join(format!("{id}.cast"))
+    pub fn recording_path(&self, id: TerminalId, sandbox: Option<&str>) -> PathBuf {
+        match sandbox {
+            Some(sb) => self
+                .cfg
+                .sandboxes_dir
+                .join(sb)
+                .join("state")
+                .join("recordings")
+                .join(format!("{id}.cast")),
+            None => self.cfg.recordings_dir.join(format!("{id}.cast")),
+        }
+    }
+
+    /// Validates a request for a terminal in a sandbox: the same rules as a local one.
+    pub fn check_request(req: &NewTerminal) -> Result<(u16, u16), HubError> {
+        let size = check_size(req.cols.unwrap_or(80), req.rows.unwrap_or(24))?;
+        if let Some(argv) = &req.command {
+            check_argv(argv)?;
+        }
+        check_env(&req.env)?;
+        Ok(size)
+    }
+
+    /// Registers a mirror of a sandbox terminal (created by the fleet) under its record.
+    pub async fn add_mirror(
+        self: &Arc<Self>,
+        record: TerminalRecord,
+        session: Session,
+    ) -> Result<(TerminalRecord, Option<Info>), HubError> {
+        self.store.insert_terminal(&record).await?;
+        self.adopt_mirror(record.id, session.clone());
+        Ok((record, Some(session.info())))
+    }
+
+    /// Tracks an existing record's mirror (after a reconnect or a server restart).
+    pub fn adopt_mirror(self: &Arc<Self>, id: TerminalId, session: Session) {
+        self.live
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, session.clone());
+        self.tasks
+            .spawn(status_watch(Arc::clone(self), id, session));
+    }
+
+    /// Marks a sandbox terminal whose process is gone (the sandbox stopped or lost it).
+    pub async fn mark_exited(&self, id: TerminalId) -> Result<(), HubError> {
+        self.store
+            .set_terminal_status(id, TerminalStatus::Exited, None, None)
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets the mirrors of a sandbox's terminals (the sandbox was destroyed).
+    pub async fn drop_sandbox(&self, sandbox: &str) -> Result<(), HubError> {
+        let ids: Vec<TerminalId> = self
+            .store
+            .sandbox_terminals(sandbox)
+            .await?
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        for id in ids {
+            if let Some(s) = self
+                .live
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&id)
+            {
+                s.close();
+            }
+        }
+        self.store.close_sandbox_terminals(sandbox).await?;
+        Ok(())
     }
 
     pub fn session(&self, id: TerminalId) -> Option<Session> {
@@ -174,7 +297,7 @@ impl TerminalHub {
             buffer_bytes: self.cfg.buffer_bytes,
             cols,
             rows,
-            recording: Some(self.recording_path(id)),
+            recording: Some(self.recording_path(id, None)),
             command: argv.join(" "),
             title: name.clone(),
         })
@@ -264,11 +387,25 @@ impl TerminalHub {
         let session = self
             .session(id)
             .ok_or_else(|| HubError::NotFound(id.to_string()))?;
+        let mut changes = session.subscribe();
         session
             .control(Control::Resize { cols, rows })
             .await
             .map_err(|_| HubError::Ended)?;
         self.store.set_terminal_size(id, cols, rows).await?;
+        // Answer with the size the terminal really has: wait for the producer to apply it.
+        let applied = async {
+            loop {
+                let i = session.info();
+                if (i.cols, i.rows) == (cols, rows) || i.closed {
+                    break;
+                }
+                if changes.changed().await.is_err() {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), applied).await;
         self.get(id).await
     }
 

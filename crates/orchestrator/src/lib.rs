@@ -1,0 +1,14 @@
+//! The core of AnyCode, free of HTTP: what the API does, in terms of sessions, sandboxes and rows.
+//!
+//! - [`terminals`]: the terminal hub — local terminals and mirrors of sandbox terminals, with
+//!   their records.
+//! - [`fleet`]: sandboxes — create/start/stop/destroy through a `SandboxDriver`, agent links
+//!   (reconnected after a drop or a server restart), reconciliation with the engine, idle TTL,
+//!   resource stats, change events.
+//! - [`egress`]: the server side of each sandbox's loopback egress proxy.
+pub mod egress_tunnel;
+pub mod fleet;
+pub mod terminals;
+
+pub use fleet::{Fleet, FleetConfig, FleetError, FleetEvent, NewSandbox, SandboxState};
+pub use terminals::{HubConfig, HubError, NewTerminal, TerminalHub};

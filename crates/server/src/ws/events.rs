@@ -1,0 +1,69 @@
+//! `/ws/events`: state changes pushed to the UI — `sandbox` (a `SandboxView`),
+//! `sandbox_removed` (`{id}`), `terminal` (a `TerminalView`), `terminal_removed` (`{id}`), and
+//! `resync` when this client fell behind and should re-list.
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use orchestrator::FleetEvent;
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::AppState;
+
+pub async fn events_socket(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+    ws.max_message_size(64 * 1024)
+        .on_upgrade(move |socket| run(socket, state))
+}
+
+async fn run(mut socket: WebSocket, state: AppState) {
+    let gauge = state
+        .metrics
+        .websocket_connections_active
+        .with_label_values(&["event"]);
+    let out = state
+        .metrics
+        .websocket_messages_total
+        .with_label_values(&["out", "event"]);
+    gauge.inc();
+    let mut rx = state.fleet.subscribe();
+    let hello = json!({"type": "hello", "payload": {"driver": state.fleet.driver_kind()}});
+    let mut ok = socket
+        .send(Message::Text(hello.to_string().into()))
+        .await
+        .is_ok();
+    while ok {
+        let msg = tokio::select! {
+            _ = state.shutdown.cancelled() => break,
+            inbound = socket.recv() => match inbound {
+                Some(Ok(Message::Text(t))) if t.as_str().contains("\"ping\"") => json!({"type": "pong"}),
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => continue,
+            },
+            ev = rx.recv() => match ev {
+                Ok(FleetEvent::Sandbox(id)) => match state.fleet.get(&id).await {
+                    Ok(s) => json!({"type": "sandbox", "payload": crate::api::sandboxes::view(s)}),
+                    Err(_) => json!({"type": "sandbox_removed", "payload": {"id": id}}),
+                },
+                Ok(FleetEvent::SandboxRemoved(id)) => json!({"type": "sandbox_removed", "payload": {"id": id}}),
+                Ok(FleetEvent::Terminal(id)) => {
+                    let found = match id.parse() {
+                        Ok(tid) => state.hub.get(tid).await.ok(),
+                        Err(_) => None,
+                    };
+                    match found {
+                        Some(t) => json!({"type": "terminal", "payload": crate::api::terminals::view(t)}),
+                        None => json!({"type": "terminal_removed", "payload": {"id": id}}),
+                    }
+                }
+                Err(RecvError::Lagged(_)) => json!({"type": "resync"}),
+                Err(RecvError::Closed) => break,
+            },
+        };
+        out.inc();
+        ok = socket
+            .send(Message::Text(msg.to_string().into()))
+            .await
+            .is_ok();
+    }
+    gauge.dec();
+}
