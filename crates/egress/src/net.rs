@@ -3,8 +3,9 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Whether `ip` is a globally routable unicast address. Loopback, private (RFC 1918, unique
-/// local), link-local, shared (CGNAT), unspecified, multicast, broadcast, documentation,
-/// benchmarking and reserved ranges are not; nor are IPv6 forms that embed such an IPv4 address
+/// local), link-local, shared (CGNAT), unspecified, multicast, broadcast and reserved ranges
+/// are not. Documentation and benchmarking ranges count as public: they name no network of
+/// the host's (intercepting proxies on test networks resolve registries into them); nor are IPv6 forms that embed such an IPv4 address
 /// (mapped, NAT64, 6to4) or that tunnel to an arbitrary one (Teredo, IPv4-compatible).
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
@@ -22,11 +23,7 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || (a == 169 && b == 254) // link-local, cloud metadata
         || (a == 172 && (16..32).contains(&b))
         || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
-        || (a == 192 && b == 0 && c == 2) // TEST-NET-1
         || (a == 192 && b == 168)
-        || (a == 198 && (b == 18 || b == 19)) // benchmarking
-        || (a == 198 && b == 51 && c == 100) // TEST-NET-2
-        || (a == 203 && b == 0 && c == 113) // TEST-NET-3
         || a >= 224; // multicast, reserved, broadcast
     !private
 }
@@ -66,6 +63,7 @@ mod tests {
     fn classification() {
         let cases = [
             ("8.8.8.8", true),
+            ("203.0.113.80", true), // documentation range: not a network of the host
             ("151.101.0.223", true),
             ("172.32.0.1", true),
             ("100.128.0.1", true),
