@@ -8,7 +8,7 @@ use bollard::models::{EventMessage, EventMessageTypeEnum};
 use bollard::query_parameters::EventsOptionsBuilder;
 use bollard::Docker;
 use futures_util::stream::{BoxStream, StreamExt};
-use sandbox::{DriverEvent, LABEL_APP, LABEL_APP_VALUE, LABEL_SANDBOX_ID};
+use sandbox::{DriverEvent, LABEL_SANDBOX_ID};
 
 const ACTIONS: [&str; 7] = ["die", "start", "stop", "pause", "unpause", "destroy", "oom"];
 const FIRST_RETRY: Duration = Duration::from_millis(250);
@@ -16,6 +16,8 @@ const MAX_RETRY: Duration = Duration::from_secs(5);
 
 struct State {
     docker: Docker,
+    /// Label filters selecting this installation's sandboxes.
+    labels: Vec<String>,
     events: Option<BoxStream<'static, Result<EventMessage, bollard::errors::Error>>>,
     /// The engine's time of the last event seen (seconds), to resume from.
     last_seen: Option<i64>,
@@ -24,9 +26,10 @@ struct State {
     retry: Duration,
 }
 
-pub(crate) fn stream(docker: Docker) -> BoxStream<'static, DriverEvent> {
+pub(crate) fn stream(docker: Docker, labels: Vec<String>) -> BoxStream<'static, DriverEvent> {
     let state = State {
         docker,
+        labels,
         events: None,
         last_seen: None,
         lost: false,
@@ -49,7 +52,7 @@ async fn next(st: &mut State) -> DriverEvent {
                     continue;
                 }
             }
-            st.events = Some(subscribe(&st.docker, st.last_seen));
+            st.events = Some(subscribe(&st.docker, &st.labels, st.last_seen));
             if std::mem::take(&mut st.lost) {
                 return DriverEvent::Resync;
             }
@@ -81,11 +84,12 @@ async fn next(st: &mut State) -> DriverEvent {
 
 fn subscribe(
     docker: &Docker,
+    labels: &[String],
     since: Option<i64>,
 ) -> BoxStream<'static, Result<EventMessage, bollard::errors::Error>> {
     let filters = HashMap::from([
         ("type", vec!["container".to_owned()]),
-        ("label", vec![format!("{LABEL_APP}={LABEL_APP_VALUE}")]),
+        ("label", labels.to_vec()),
         ("event", ACTIONS.map(str::to_owned).to_vec()),
     ]);
     let mut options = EventsOptionsBuilder::new().filters(&filters);

@@ -63,6 +63,8 @@ pub struct DockerDriver {
     /// Sandbox id → container id, learned on create, list and lookups.
     containers: Mutex<HashMap<String, String>>,
     stats: stats::StatsSubscriptions,
+    /// The owning installation's id (`anycode.instance` label); `None` sees every sandbox.
+    instance: Option<String>,
 }
 
 impl DockerDriver {
@@ -87,9 +89,26 @@ impl DockerDriver {
             user: ContainerUser::for_this_process(),
             containers: Mutex::new(HashMap::new()),
             stats: stats::StatsSubscriptions::default(),
+            instance: None,
         };
         driver.check().await?;
         Ok(driver)
+    }
+
+    /// Scopes this driver to one installation: its sandboxes carry the `anycode.instance` label,
+    /// and listing, lookups and events see only those.
+    pub fn with_instance(mut self, instance: &str) -> Self {
+        self.instance = Some(instance.to_owned());
+        self
+    }
+
+    /// Label filters that select this driver's sandboxes.
+    fn scope_labels(&self) -> Vec<String> {
+        let mut labels = vec![app_label()];
+        if let Some(i) = &self.instance {
+            labels.push(format!("{}={i}", sandbox::LABEL_INSTANCE));
+        }
+        labels
     }
 
     /// The user sandboxes run as (the host's uid:gid, or 1000:1000 when the server is root).
@@ -120,10 +139,11 @@ impl DockerDriver {
         if let Some(c) = self.lock_containers().get(id) {
             return Ok(c.clone());
         }
-        let filters = HashMap::from([(
-            "label",
-            vec![format!("{LABEL_SANDBOX_ID}={id}"), app_label()],
-        )]);
+        let filters = HashMap::from([("label", {
+            let mut l = self.scope_labels();
+            l.push(format!("{LABEL_SANDBOX_ID}={id}"));
+            l
+        })]);
         let found = self
             .docker
             .list_containers(Some(
@@ -173,7 +193,13 @@ impl DockerDriver {
     }
 
     async fn create_and_start(&self, spec: &SandboxSpec) -> DriverResult<Observed> {
-        let name = container::container_name(&spec.name)?;
+        // Several installations may share an engine: their container names must not collide.
+        let name = match &self.instance {
+            Some(i) => {
+                container::container_name(&format!("{}-{}", &i[..i.len().min(8)], spec.name))?
+            }
+            None => container::container_name(&spec.name)?,
+        };
         if self.user.chown_mounts {
             let dirs = vec![spec.workspace_dir.clone(), spec.state_dir.clone()];
             let user = self.user;
@@ -181,7 +207,10 @@ impl DockerDriver {
                 .await
                 .map_err(|e| DriverError::Failed(format!("chown task failed: {e}")))??;
         }
-        let body = container::create_body(spec, self.user);
+        let mut body = container::create_body(spec, self.user);
+        if let (Some(i), Some(labels)) = (&self.instance, body.labels.as_mut()) {
+            labels.insert(sandbox::LABEL_INSTANCE.to_owned(), i.clone());
+        }
         let options = CreateContainerOptionsBuilder::new().name(&name).build();
         let created = match self.docker.create_container(Some(options), body).await {
             Ok(c) => c,
@@ -373,7 +402,7 @@ impl SandboxDriver for DockerDriver {
     }
 
     async fn list(&self) -> DriverResult<Vec<Observed>> {
-        let filters = HashMap::from([("label", vec![app_label()])]);
+        let filters = HashMap::from([("label", self.scope_labels())]);
         let found = self
             .docker
             .list_containers(Some(
@@ -457,7 +486,7 @@ impl SandboxDriver for DockerDriver {
     }
 
     fn events(&self) -> Option<futures_util::stream::BoxStream<'static, DriverEvent>> {
-        Some(events::stream(self.docker.clone()))
+        Some(events::stream(self.docker.clone(), self.scope_labels()))
     }
 }
 

@@ -525,7 +525,7 @@ impl Fleet {
                     _ = token.cancelled() => break,
                     _ = tokio::time::sleep(backoff) => {}
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
+                backoff = (backoff * 2).min(Duration::from_secs(1));
             }
             lock(&me.supervised).remove(&id);
         });
@@ -612,7 +612,7 @@ impl Fleet {
 
     /// Waits briefly for the supervised link (just created or reconnecting).
     async fn wait_link(&self, id: &str) -> Result<Arc<AgentLink>, FleetError> {
-        for _ in 0..100 {
+        for _ in 0..600 {
             if let Some(l) = self.link(id) {
                 return Ok(l);
             }

@@ -23,6 +23,9 @@ pub const LABEL_APP: &str = "app";
 pub const LABEL_APP_VALUE: &str = "anycode-sandbox";
 pub const LABEL_SANDBOX_ID: &str = "anycode.sandbox-id";
 pub const LABEL_SANDBOX_NAME: &str = "anycode.sandbox-name";
+/// Which AnyCode installation (data dir) owns a sandbox: several servers may share one engine,
+/// and each reconciles only its own.
+pub const LABEL_INSTANCE: &str = "anycode.instance";
 
 /// Resource limits; validated by the server before they reach a driver.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]

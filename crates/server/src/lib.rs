@@ -293,7 +293,29 @@ fn default_agent_binary() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("anycode-agent"))
 }
 
+/// This installation's id, made once and kept in the data dir: it labels our containers so
+/// several installations can share one engine without touching each other's sandboxes.
+fn instance_id(data_dir: &std::path::Path) -> anyhow::Result<String> {
+    let path = data_dir.join("instance-id");
+    if let Ok(id) = std::fs::read_to_string(&path) {
+        let id = id.trim();
+        if !id.is_empty() {
+            return Ok(id.to_string());
+        }
+    }
+    // The random tail of a UUIDv7 (its head is a timestamp, alike for installations made together).
+    let id = uuid::Uuid::now_v7().simple().to_string()[20..].to_string();
+    std::fs::write(&path, &id)?;
+    Ok(id)
+}
+
 async fn choose_driver(cfg: &Config) -> anyhow::Result<Arc<dyn sandbox::SandboxDriver>> {
+    let instance = instance_id(&cfg.data_dir)?;
+    let docker = || async {
+        docker::DockerDriver::connect()
+            .await
+            .map(|d| d.with_instance(&instance))
+    };
     let local = || -> Arc<dyn sandbox::SandboxDriver> {
         Arc::new(sandbox::local::LocalDriver::new(
             cfg.data_dir.join("local-sandboxes"),
@@ -301,8 +323,8 @@ async fn choose_driver(cfg: &Config) -> anyhow::Result<Arc<dyn sandbox::SandboxD
     };
     Ok(match cfg.sandbox_driver {
         DriverChoice::Local => local(),
-        DriverChoice::Docker => Arc::new(docker::DockerDriver::connect().await?),
-        DriverChoice::Auto => match docker::DockerDriver::connect().await {
+        DriverChoice::Docker => Arc::new(docker().await?),
+        DriverChoice::Auto => match docker().await {
             Ok(d) => Arc::new(d),
             Err(e) => {
                 tracing::warn!(error = %e, "no Docker engine answers: sandboxes use the local driver (no isolation)");

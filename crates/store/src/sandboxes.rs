@@ -94,6 +94,8 @@ impl Store {
         row.as_ref().map(from_row).transpose()
     }
 
+    /// Sets the status; `destroyed` is final and never overwritten (a late engine event cannot
+    /// resurrect a destroyed sandbox).
     pub async fn set_sandbox_status(
         &self,
         id: &str,
@@ -103,7 +105,8 @@ impl Store {
         let now = now_rfc3339();
         sqlx::query(
             "UPDATE sandboxes SET status = ?, failure_reason = ?, updated_at = ?, \
-             destroyed_at = CASE WHEN ? = 'destroyed' THEN ? ELSE destroyed_at END WHERE id = ?",
+             destroyed_at = CASE WHEN ? = 'destroyed' THEN ? ELSE destroyed_at END \
+             WHERE id = ? AND status != 'destroyed'",
         )
         .bind(status)
         .bind(reason)
