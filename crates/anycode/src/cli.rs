@@ -56,6 +56,31 @@ pub struct ServeArgs {
     /// Log as JSON lines.
     #[arg(long, env = "ANYCODE_LOG_JSON")]
     pub log_json: bool,
+    /// Where sandboxes run: `docker`, `local` (no isolation), or `auto` (Docker when an engine
+    /// answers).
+    #[arg(long, env = "ANYCODE_SANDBOX_DRIVER", default_value = "auto", value_parser = ["auto", "docker", "local"])]
+    pub sandbox_driver: String,
+    /// The image new sandboxes use.
+    #[arg(
+        long,
+        env = "ANYCODE_SANDBOX_IMAGE",
+        default_value = "anycode-sandbox:latest"
+    )]
+    pub sandbox_image: String,
+    /// Pause a sandbox after this many idle minutes.
+    #[arg(long, env = "ANYCODE_IDLE_PAUSE_MINUTES", default_value_t = 30)]
+    pub idle_pause_minutes: u64,
+    /// Destroy a sandbox after this many idle hours.
+    #[arg(long, env = "ANYCODE_IDLE_DESTROY_HOURS", default_value_t = 24)]
+    pub idle_destroy_hours: u64,
+    /// Extra hosts sandboxes may reach through the egress proxy (besides package registries and
+    /// GitHub), e.g. `internal.example.com,*.corp.example`.
+    #[arg(
+        long = "egress-allow",
+        env = "ANYCODE_EGRESS_ALLOW",
+        value_delimiter = ','
+    )]
+    pub egress_allow: Vec<String>,
     /// Bytes of output each terminal keeps for exact replay.
     #[arg(long, env = "ANYCODE_TERMINAL_BUFFER", default_value_t = 4 * 1024 * 1024)]
     pub terminal_buffer: usize,

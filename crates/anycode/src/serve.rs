@@ -78,6 +78,23 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     cfg.allowed_hosts = args.allowed_hosts;
     cfg.allowed_origins = args.allowed_origins;
     cfg.buffer_bytes = args.terminal_buffer.max(64 * 1024);
+    cfg.sandbox_driver = match args.sandbox_driver.as_str() {
+        "docker" => server::DriverChoice::Docker,
+        "local" => server::DriverChoice::Local,
+        _ => server::DriverChoice::Auto,
+    };
+    cfg.sandbox_image = args.sandbox_image;
+    anyhow::ensure!(
+        args.idle_pause_minutes >= 1,
+        "--idle-pause-minutes must be at least 1"
+    );
+    anyhow::ensure!(
+        args.idle_destroy_hours >= 1,
+        "--idle-destroy-hours must be at least 1"
+    );
+    cfg.idle_pause = std::time::Duration::from_secs(args.idle_pause_minutes * 60);
+    cfg.idle_destroy = std::time::Duration::from_secs(args.idle_destroy_hours * 3600);
+    cfg.egress_allow = args.egress_allow;
 
     let shutdown = CancellationToken::new();
     let signals = shutdown.clone();
@@ -97,13 +114,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         shown_host
     };
-    // The URL carries the token: printed for the user, never logged.
-    println!(
+    // The URL carries the token: printed for the user, never logged. A closed stdout (a
+    // supervisor that stopped reading) must not take the server down: write errors are ignored.
+    let mut out = std::io::stdout();
+    let _ = writeln!(
+        out,
         "AnyCode is running. Open:  http://{shown_host}:{}/?token={token}",
         addr.port()
     );
-    println!("Data dir: {}", data_dir.display());
-    let _ = std::io::stdout().flush();
+    let _ = writeln!(out, "Data dir: {}", data_dir.display());
+    let _ = out.flush();
     tracing::info!(%addr, data_dir = %data_dir.display(), "listening");
     server::run(listener, cfg, shutdown).await
 }

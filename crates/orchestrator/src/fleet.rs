@@ -276,6 +276,7 @@ impl Fleet {
         }
         let by_id: HashMap<&str, &sandbox::Observed> =
             observed.iter().map(|o| (o.id.as_str(), o)).collect();
+        let mut running = Vec::new();
         for r in &records {
             let state = SandboxState::parse(&r.status);
             if matches!(state, SandboxState::Failed | SandboxState::Destroyed) {
@@ -304,7 +305,7 @@ impl Fleet {
                     if !matches!(state, SandboxState::Ready | SandboxState::Running) {
                         self.set_status(&r.id, SandboxState::Ready, None).await?;
                     }
-                    self.supervise(&r.id);
+                    running.push(r.id.clone());
                 }
                 Some(RuntimeState::Paused) => {
                     if state != SandboxState::Paused {
@@ -322,6 +323,17 @@ impl Fleet {
                     self.lose_terminals(&r.id).await;
                 }
             }
+        }
+        // Reattach running sandboxes before serving, all at once: after a restart the first
+        // request already finds every terminal with its screen and history.
+        let first = running.iter().filter(|id| self.link(id).is_none()).map(|id| async move {
+            if let Err(e) = self.connect(id).await {
+                tracing::info!(sandbox = %id, error = %e, "first reconnect failed; retrying in the background");
+            }
+        });
+        futures_util::future::join_all(first).await;
+        for id in &running {
+            self.supervise(id);
         }
         Ok(())
     }
@@ -498,7 +510,12 @@ impl Fleet {
                 if token.is_cancelled() {
                     break;
                 }
-                match me.connect(&id).await {
+                let existing = me.link(&id);
+                let attempt = match existing {
+                    Some(link) => Ok(link),
+                    None => me.connect(&id).await,
+                };
+                match attempt {
                     Ok(link) => {
                         backoff = Duration::from_millis(100);
                         let closed = link.closed();
