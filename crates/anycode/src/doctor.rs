@@ -40,6 +40,19 @@ fn docker_engine() -> Result<String, String> {
     }
 }
 
+fn image_check(image: &str) -> Result<String, String> {
+    let out = Command::new("docker")
+        .args(["image", "inspect", "--format", "{{index .Config.Labels \"org.anycode.claude-code-version\"}}", image])
+        .output()
+        .map_err(|_| "the docker CLI is not installed".to_string())?;
+    if out.status.success() {
+        let v = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        Ok(format!("{image} (Claude Code {v})"))
+    } else {
+        Err(format!("{image} is not present"))
+    }
+}
+
 fn data_dir_check(dir: &Path) -> Result<String, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let probe = dir.join(".doctor-probe");
@@ -54,6 +67,7 @@ pub fn main(args: DoctorArgs) -> anyhow::Result<()> {
     let claude = version_of("claude", &["--version"]);
     let docker = docker_engine();
     let data = data_dir_check(&data_dir);
+    let image = if docker.is_ok() { image_check(&args.sandbox_image) } else { Err("no engine to hold it".into()) };
     let checks = [
         Check {
             name: "git",
@@ -66,6 +80,12 @@ pub fn main(args: DoctorArgs) -> anyhow::Result<()> {
             ok: docker.is_ok(),
             found: docker.clone().unwrap_or_else(|e| e),
             advice: "install Docker (apt-get install docker.io, or Docker Desktop/OrbStack) and start the engine; without it sandboxes use the local driver (no isolation)",
+        },
+        Check {
+            name: "image",
+            ok: image.is_ok(),
+            found: image.clone().unwrap_or_else(|e| e),
+            advice: "build the sandbox image: scripts/sandbox-image (works offline from a debootstrap rootfs)",
         },
         Check {
             name: "claude",
@@ -89,6 +109,8 @@ pub fn main(args: DoctorArgs) -> anyhow::Result<()> {
             println!("       → {}", c.advice);
         }
     }
+    let driver = if docker.is_ok() { "docker (a hardened container per sandbox)" } else { "local (no Docker engine: sandboxes run on this machine WITHOUT isolation)" };
+    println!("\nSandbox driver: {driver}");
     if problems == 0 {
         println!("\nEverything AnyCode needs is here.");
     } else {

@@ -37,23 +37,32 @@ impl Api {
 
     /// `POST /api/terminals` with `command`; returns the new terminal's id.
     pub async fn create_terminal(&self, command: &[&str]) -> anyhow::Result<String> {
+        self.create("/api/terminals", json!({ "command": command }))
+            .await
+    }
+
+    /// `POST path` with `body`, expecting `201` and an `id` in the answer; returns the id.
+    pub async fn create(&self, path: &str, body: Value) -> anyhow::Result<String> {
         let res = self
             .http
-            .post(self.url("/api/terminals"))
+            .post(self.url(path))
             .bearer_auth(&self.token)
-            .json(&json!({ "command": command }))
+            .json(&body)
             .send()
             .await
-            .context("POST /api/terminals")?;
+            .with_context(|| format!("POST {path}"))?;
         let status = res.status();
-        let body: Value = res.json().await.context("POST /api/terminals: body")?;
+        let body: Value = res
+            .json()
+            .await
+            .with_context(|| format!("POST {path}: body"))?;
         if status.as_u16() != 201 {
-            bail!("POST /api/terminals answered {status}: {body}");
+            bail!("POST {path} answered {status}: {body}");
         }
         body["id"]
             .as_str()
             .map(str::to_owned)
-            .ok_or_else(|| anyhow!("POST /api/terminals: no id in {body}"))
+            .ok_or_else(|| anyhow!("POST {path}: no id in {body}"))
     }
 
     /// `endOffset` from `GET /api/terminals/{id}`.
@@ -73,12 +82,18 @@ impl Api {
     }
 
     pub async fn delete_terminal(&self, id: &str) -> anyhow::Result<()> {
+        self.delete(&format!("/api/terminals/{id}")).await
+    }
+
+    /// `DELETE path`, expecting success.
+    pub async fn delete(&self, path: &str) -> anyhow::Result<()> {
         self.http
-            .delete(self.url(&format!("/api/terminals/{id}")))
+            .delete(self.url(path))
             .bearer_auth(&self.token)
             .send()
             .await?
-            .error_for_status()?;
+            .error_for_status()
+            .with_context(|| format!("DELETE {path}"))?;
         Ok(())
     }
 
@@ -104,8 +119,9 @@ impl Api {
 pub enum Event {
     /// Terminal bytes `[offset, offset + data.len())`.
     Output { offset: u64, data: Bytes },
-    /// A screen snapshot; output continues from `offset` (bytes before it were skipped).
-    Snapshot { offset: u64 },
+    /// A screen snapshot painted by `data`; output continues from `offset` (bytes before it were
+    /// skipped).
+    Snapshot { offset: u64, data: Bytes },
     /// The process ended after its last output byte.
     Exit,
     /// Any other JSON control message (`hello`, `status`, `resize`, `pong`).
@@ -202,13 +218,17 @@ impl TermSocket {
                 self.snapshots += 1;
                 self.next = offset;
                 self.acked = offset;
-                Ok(Event::Snapshot { offset })
+                Ok(Event::Snapshot {
+                    offset,
+                    data: frame.slice(HEADER..),
+                })
             }
             kind => bail!("unknown binary frame kind {kind}"),
         }
     }
 
-    /// Reads output until `pred` holds for the bytes received since this call began.
+    /// Reads output until `pred` holds for the bytes received since this call began (output and
+    /// snapshot data alike).
     pub async fn read_until(
         &mut self,
         limit: Duration,
@@ -217,9 +237,13 @@ impl TermSocket {
         let mut seen = Vec::new();
         tokio::time::timeout(limit, async {
             while !pred(&seen) {
-                if let Event::Output { data, .. } = self.next_event().await? {
-                    seen.extend_from_slice(&data);
-                    self.ack().await?;
+                match self.next_event().await? {
+                    Event::Output { data, .. } => {
+                        seen.extend_from_slice(&data);
+                        self.ack().await?;
+                    }
+                    Event::Snapshot { data, .. } => seen.extend_from_slice(&data),
+                    Event::Exit | Event::Control => {}
                 }
             }
             anyhow::Ok(())

@@ -190,7 +190,7 @@ async fn ws_run(server: &Server, api: &Api, size_mib: u32) -> anyhow::Result<WsR
                     frames += 1;
                     ws.ack().await?;
                 }
-                Event::Snapshot { offset } => {
+                Event::Snapshot { offset, .. } => {
                     first.get_or_insert((Instant::now(), offset));
                 }
                 Event::Exit => return anyhow::Ok(Instant::now()),
