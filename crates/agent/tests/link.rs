@@ -59,7 +59,14 @@ fn replay(session: &Session, from: u64) -> String {
 }
 
 fn mirror(id: &str) -> Mirror {
-    Mirror::new(id.into(), Session::start(SessionConfig::default()).unwrap())
+    Mirror::new(
+        id.into(),
+        Session::start(SessionConfig {
+            backpressure: None,
+            ..Default::default()
+        })
+        .unwrap(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

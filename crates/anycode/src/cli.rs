@@ -90,7 +90,11 @@ pub struct ServeArgs {
 pub struct DoctorArgs {
     #[arg(long, env = "ANYCODE_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
-    #[arg(long, env = "ANYCODE_SANDBOX_IMAGE", default_value = "anycode-sandbox:latest")]
+    #[arg(
+        long,
+        env = "ANYCODE_SANDBOX_IMAGE",
+        default_value = "anycode-sandbox:latest"
+    )]
     pub sandbox_image: String,
 }
 

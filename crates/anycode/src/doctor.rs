@@ -42,7 +42,13 @@ fn docker_engine() -> Result<String, String> {
 
 fn image_check(image: &str) -> Result<String, String> {
     let out = Command::new("docker")
-        .args(["image", "inspect", "--format", "{{index .Config.Labels \"org.anycode.claude-code-version\"}}", image])
+        .args([
+            "image",
+            "inspect",
+            "--format",
+            "{{index .Config.Labels \"org.anycode.claude-code-version\"}}",
+            image,
+        ])
         .output()
         .map_err(|_| "the docker CLI is not installed".to_string())?;
     if out.status.success() {
@@ -67,7 +73,11 @@ pub fn main(args: DoctorArgs) -> anyhow::Result<()> {
     let claude = version_of("claude", &["--version"]);
     let docker = docker_engine();
     let data = data_dir_check(&data_dir);
-    let image = if docker.is_ok() { image_check(&args.sandbox_image) } else { Err("no engine to hold it".into()) };
+    let image = if docker.is_ok() {
+        image_check(&args.sandbox_image)
+    } else {
+        Err("no engine to hold it".into())
+    };
     let checks = [
         Check {
             name: "git",
@@ -109,7 +119,11 @@ pub fn main(args: DoctorArgs) -> anyhow::Result<()> {
             println!("       → {}", c.advice);
         }
     }
-    let driver = if docker.is_ok() { "docker (a hardened container per sandbox)" } else { "local (no Docker engine: sandboxes run on this machine WITHOUT isolation)" };
+    let driver = if docker.is_ok() {
+        "docker (a hardened container per sandbox)"
+    } else {
+        "local (no Docker engine: sandboxes run on this machine WITHOUT isolation)"
+    };
     println!("\nSandbox driver: {driver}");
     if problems == 0 {
         println!("\nEverything AnyCode needs is here.");

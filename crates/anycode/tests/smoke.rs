@@ -97,7 +97,14 @@ fn doctor_reports_each_dependency() {
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for name in ["git", "docker", "image", "claude", "data dir", "Sandbox driver"] {
+    for name in [
+        "git",
+        "docker",
+        "image",
+        "claude",
+        "data dir",
+        "Sandbox driver",
+    ] {
         assert!(
             text.lines().any(|l| l.contains(name)),
             "{name} missing from:\n{text}"

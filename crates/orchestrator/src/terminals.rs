@@ -240,20 +240,7 @@ impl TerminalHub {
         let (cols, rows) = check_size(req.cols.unwrap_or(80), req.rows.unwrap_or(24))?;
         let argv = match req.command {
             Some(argv) => {
-                if argv.is_empty() || argv[0].trim().is_empty() {
-                    return Err(HubError::Invalid(
-                        "`command` must be a non-empty array of strings".into(),
-                    ));
-                }
-                if argv.len() > MAX_ARGS
-                    || argv
-                        .iter()
-                        .any(|a| a.len() > MAX_ARG_LEN || a.contains('\0'))
-                {
-                    return Err(HubError::Invalid(format!(
-                        "`command` may have at most {MAX_ARGS} arguments of at most {MAX_ARG_LEN} bytes, without NUL"
-                    )));
-                }
+                check_argv(&argv)?;
                 argv
             }
             None => default_shell(),
@@ -267,30 +254,8 @@ impl TerminalHub {
             }
             None => home_dir(),
         };
-        if req.env.len() > MAX_ENV
-            || req.env.iter().any(|(k, v)| {
-                k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0')
-            })
-        {
-            return Err(HubError::Invalid(
-                "`env` keys must be non-empty without `=` or NUL".into(),
-            ));
-        }
-        let name = req
-            .name
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| {
-                std::path::Path::new(&argv[0])
-                    .file_name()
-                    .map(|f| f.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            });
-        if name.chars().count() > 100 {
-            return Err(HubError::Invalid(
-                "`name` may have at most 100 characters".into(),
-            ));
-        }
+        check_env(&req.env)?;
+        let name = terminal_name(req.name, &argv)?;
 
         let id = TerminalId::new();
         let driver = Session::start(SessionConfig {
@@ -300,6 +265,7 @@ impl TerminalHub {
             recording: Some(self.recording_path(id, None)),
             command: argv.join(" "),
             title: name.clone(),
+            ..Default::default()
         })
         .map_err(|e| HubError::Invalid(e.to_string()))?;
         let session = driver.session.clone();

@@ -3,74 +3,78 @@
 
 const TRACKED: [u16; 8] = [1000, 1002, 1003, 1004, 1005, 1006, 1015, 2004];
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy)]
 enum State {
     #[default]
     Ground,
     Esc,
     Csi,
-    Private {
-        params: Vec<u16>,
-        current: u32,
-    },
+    Private,
 }
 
 #[derive(Debug, Default)]
 pub struct ModeTracker {
     state: State,
+    params: [u16; 16],
+    n_params: usize,
+    current: u32,
     set: [bool; TRACKED.len()],
 }
 
 impl ModeTracker {
+    /// Runs at PTY speed: in the ground state it jumps straight to the next ESC.
     pub fn feed(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.state = match std::mem::take(&mut self.state) {
-                State::Ground => {
-                    if b == 0x1b {
-                        State::Esc
-                    } else {
-                        State::Ground
+        let mut i = 0;
+        while i < bytes.len() {
+            if let State::Ground = self.state {
+                match bytes[i..].iter().position(|&b| b == 0x1b) {
+                    Some(p) => {
+                        i += p + 1;
+                        self.state = State::Esc;
+                        continue;
                     }
+                    None => return,
                 }
-                State::Esc => match b {
-                    b'[' => State::Csi,
-                    0x1b => State::Esc,
-                    _ => State::Ground,
-                },
-                State::Csi => match b {
-                    b'?' => State::Private {
-                        params: Vec::new(),
-                        current: 0,
-                    },
-                    0x1b => State::Esc,
-                    _ => State::Ground,
-                },
-                State::Private {
-                    mut params,
-                    current,
-                } => match b {
-                    b'0'..=b'9' => State::Private {
-                        params,
-                        current: (current * 10 + u32::from(b - b'0')).min(65_535),
-                    },
-                    b';' if params.len() < 16 => {
-                        params.push(current as u16);
-                        State::Private { params, current: 0 }
-                    }
-                    b'h' | b'l' => {
-                        params.push(current as u16);
-                        for p in params {
-                            if let Some(i) = TRACKED.iter().position(|&m| m == p) {
-                                self.set[i] = b == b'h';
-                            }
-                        }
-                        State::Ground
-                    }
-                    0x1b => State::Esc,
-                    _ => State::Ground,
-                },
             }
+            let b = bytes[i];
+            i += 1;
+            self.state = match (self.state, b) {
+                (_, 0x1b) => State::Esc,
+                (State::Esc, b'[') => State::Csi,
+                (State::Csi, b'?') => {
+                    self.n_params = 0;
+                    self.current = 0;
+                    State::Private
+                }
+                (State::Private, b'0'..=b'9') => {
+                    self.current = (self.current * 10 + u32::from(b - b'0')).min(65_535);
+                    State::Private
+                }
+                (State::Private, b';') => {
+                    self.push_param();
+                    State::Private
+                }
+                (State::Private, b'h' | b'l') => {
+                    self.push_param();
+                    let on = b == b'h';
+                    for p in &self.params[..self.n_params] {
+                        if let Some(k) = TRACKED.iter().position(|m| m == p) {
+                            self.set[k] = on;
+                        }
+                    }
+                    State::Ground
+                }
+                _ => State::Ground,
+            };
         }
+    }
+
+    fn push_param(&mut self) {
+        if self.n_params < self.params.len() {
+            self.params[self.n_params] = self.current as u16;
+            self.n_params += 1;
+        }
+        self.current = 0;
     }
 
     /// Escape sequences that turn on every tracked mode currently set.

@@ -7,7 +7,8 @@
 //! while the producer keeps reading; the buffer never drops bytes the screen has not parsed.
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -53,6 +54,28 @@ pub struct SessionConfig {
     /// Shown in the recording header.
     pub command: String,
     pub title: String,
+    /// Flow control towards the process; `None` for mirrors (their producer is a link that
+    /// must never wait for one viewer).
+    pub backpressure: Option<Backpressure>,
+}
+
+/// When the slowest live viewer is more than `threshold` bytes behind, the producer waits up to
+/// `max_stall` per chunk for it: a viewer that keeps up slows a flood to its pace (like a real
+/// terminal), while a stuck one costs at most `max_stall` per chunk until it falls far enough
+/// behind to be skipped to a snapshot and ignored. A slow viewer never blocks the process.
+#[derive(Debug, Clone, Copy)]
+pub struct Backpressure {
+    pub threshold: u64,
+    pub max_stall: Duration,
+}
+
+impl Default for Backpressure {
+    fn default() -> Self {
+        Self {
+            threshold: 1024 * 1024,
+            max_stall: Duration::from_millis(100),
+        }
+    }
 }
 
 impl Default for SessionConfig {
@@ -64,6 +87,7 @@ impl Default for SessionConfig {
             recording: None,
             command: String::new(),
             title: String::new(),
+            backpressure: Some(Backpressure::default()),
         }
     }
 }
@@ -213,21 +237,27 @@ impl Ring {
     }
 
     /// Entries not yet parsed, handed to the screen (cheap clones of `Bytes`).
-    fn unparsed(&self) -> (u64, Vec<(Duration, Kind)>) {
+    /// Up to about `budget` bytes of entries not yet parsed (cheap clones of `Bytes`), the
+    /// offset after them, and whether more remain.
+    fn unparsed(&self, budget: usize) -> (u64, Vec<(Duration, Kind)>, bool) {
         let skip = (self.parsed_index - self.first_index) as usize;
-        let items = self
-            .entries
-            .range(skip..)
-            .map(|e| {
-                let kind = match &e.kind {
-                    Kind::Output(b) => Kind::Output(b.clone()),
-                    Kind::Resize(c, r) => Kind::Resize(*c, *r),
-                    Kind::Marker(m) => Kind::Marker(m.clone()),
-                };
-                (e.at, kind)
-            })
-            .collect::<Vec<_>>();
-        (self.end, items)
+        let mut items = Vec::new();
+        let mut taken = 0usize;
+        let mut end = self.entries.get(skip).map(|e| e.offset).unwrap_or(self.end);
+        for e in self.entries.range(skip..) {
+            if taken >= budget {
+                return (end, items, true);
+            }
+            let kind = match &e.kind {
+                Kind::Output(b) => Kind::Output(b.clone()),
+                Kind::Resize(c, r) => Kind::Resize(*c, *r),
+                Kind::Marker(m) => Kind::Marker(m.clone()),
+            };
+            taken += e.len() as usize;
+            end = e.offset + e.len();
+            items.push((e.at, kind));
+        }
+        (end, items, false)
     }
 }
 
@@ -276,6 +306,62 @@ impl Screen {
     }
 }
 
+/// Removes the blank padding `avt` writes to the end of every row (` ESC[<n>b`, "repeat the
+/// space"), where the background is the default: a client would otherwise hold real trailing
+/// spaces (copied text, and rows that re-wrap when the window narrows).
+fn trim_padding(dump: &str) -> String {
+    let mut out = String::with_capacity(dump.len());
+    let mut bg_set = false;
+    let mut rest = dump;
+    while let Some(i) = rest.find('\x1b') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let Some(end) = rest[1..]
+            .find(|c: char| c.is_ascii_alphabetic())
+            .map(|e| e + 2)
+        else {
+            break;
+        };
+        let seq = &rest[..end];
+        if let Some(params) = seq.strip_prefix("\x1b[").and_then(|p| p.strip_suffix('m')) {
+            let mut it = params.split(';');
+            while let Some(p) = it.next() {
+                match p.parse::<u16>().unwrap_or(0) {
+                    0 | 49 => bg_set = false,
+                    40..=47 | 100..=107 => bg_set = true,
+                    48 => {
+                        bg_set = true;
+                        let skip = if it.next() == Some("5") { 1 } else { 3 };
+                        it.nth(skip - 1);
+                    }
+                    38 => {
+                        let skip = if it.next() == Some("5") { 1 } else { 3 };
+                        it.nth(skip - 1);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let is_rep = seq.starts_with("\x1b[")
+            && seq.ends_with('b')
+            && seq[2..seq.len() - 1].bytes().all(|b| b.is_ascii_digit());
+        let at_row_end = rest[end..].starts_with("\r\n")
+            || rest[end..].starts_with('\x1b')
+            || rest[end..].is_empty();
+        if is_rep && at_row_end && !bg_set && out.ends_with(' ') {
+            out.pop();
+            while out.ends_with(' ') {
+                out.pop();
+            }
+        } else {
+            out.push_str(seq);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The bytes of an incomplete UTF-8 sequence at the end of `b`, if any.
 fn incomplete_tail(b: &[u8]) -> Vec<u8> {
     let n = b.len();
@@ -300,6 +386,10 @@ fn incomplete_tail(b: &[u8]) -> Vec<u8> {
 
 struct Shared {
     ring: Mutex<Ring>,
+    /// Each live viewer's cursor (for backpressure); dead entries are pruned as found.
+    viewers: Mutex<Vec<Weak<AtomicU64>>>,
+    progress: Notify,
+    backpressure: Option<Backpressure>,
     screen: Mutex<Screen>,
     version: watch::Sender<u64>,
     space: Notify,
@@ -311,6 +401,31 @@ struct Shared {
 #[derive(Clone)]
 pub struct Session {
     shared: Arc<Shared>,
+}
+
+/// A viewer's registered cursor. Updating it wakes a producer waiting for viewers.
+pub struct ViewerSlot {
+    cursor: Arc<AtomicU64>,
+    session: Weak<Shared>,
+}
+
+impl ViewerSlot {
+    pub fn set(&self, cursor: u64) {
+        self.cursor.store(cursor, Ordering::Relaxed);
+        if let Some(s) = self.session.upgrade() {
+            s.progress.notify_waiters();
+        }
+    }
+}
+
+impl Drop for ViewerSlot {
+    fn drop(&mut self) {
+        if let Some(s) = self.session.upgrade() {
+            // Let a producer waiting for this viewer re-check without it.
+            self.cursor.store(u64::MAX, Ordering::Relaxed);
+            s.progress.notify_waiters();
+        }
+    }
 }
 
 /// The producer's end: control requests arrive here.
@@ -387,6 +502,9 @@ impl Session {
             }),
             version: watch::channel(0).0,
             space: Notify::new(),
+            viewers: Mutex::new(Vec::new()),
+            progress: Notify::new(),
+            backpressure: cfg.backpressure,
             control: control_tx,
             epoch: Instant::now(),
         });
@@ -415,9 +533,10 @@ impl Session {
     /// The screen as of the newest output: the emulator catches up first, atomically.
     pub fn snapshot(&self) -> Snapshot {
         let mut screen = lock(&self.shared.screen);
-        let end = self.catch_up(&mut screen);
+        // A seeded mirror's screen may be ahead of the bytes that arrived so far.
+        let end = self.catch_up(&mut screen).max(screen.skip_until);
         let (cols, rows) = screen.vt.size();
-        let mut data = screen.vt.dump().into_bytes();
+        let mut data = trim_padding(&screen.vt.dump()).into_bytes();
         data.extend_from_slice(screen.modes.restore_sequence().as_bytes());
         data.extend_from_slice(&screen.pending_raw);
         Snapshot {
@@ -440,10 +559,23 @@ impl Session {
             .collect()
     }
 
+    /// Parses everything pushed so far; returns the offset the screen is now at.
     fn catch_up(&self, screen: &mut Screen) -> u64 {
-        let (end, items) = {
+        loop {
+            let (end, more) = self.catch_up_batch(screen);
+            if !more {
+                return end;
+            }
+        }
+    }
+
+    /// Parses one bounded batch, so the ring lock is never held long and a flood is parsed in
+    /// slices. Returns the offset after the batch and whether more remain.
+    fn catch_up_batch(&self, screen: &mut Screen) -> (u64, bool) {
+        const BATCH: usize = 256 * 1024;
+        let (end, items, more) = {
             let ring = lock(&self.shared.ring);
-            ring.unparsed()
+            ring.unparsed(BATCH)
         };
         let n = items.len() as u64;
         for (at, kind) in &items {
@@ -456,7 +588,7 @@ impl Session {
             drop(ring);
             self.shared.space.notify_waiters();
         }
-        end
+        (end, more)
     }
 
     fn bump(&self) {
@@ -522,10 +654,50 @@ impl Session {
 
     // ---- producer side ----
 
-    /// Appends output. Waits only if the screen emulator is far behind (bounded memory).
+    /// Registers a viewer's cursor for backpressure; the slot unregisters when dropped.
+    pub fn register_viewer(&self, cursor: u64) -> ViewerSlot {
+        let c = Arc::new(AtomicU64::new(cursor));
+        lock(&self.shared.viewers).push(Arc::downgrade(&c));
+        ViewerSlot {
+            cursor: c,
+            session: Arc::downgrade(&self.shared),
+        }
+    }
+
+    /// The slowest viewer still close enough to matter, as bytes behind `end`.
+    fn slowest_lag(&self, end: u64, ignore_beyond: u64) -> u64 {
+        let mut viewers = lock(&self.shared.viewers);
+        viewers.retain(|w| w.strong_count() > 0);
+        viewers
+            .iter()
+            .filter_map(|w| w.upgrade())
+            .map(|c| end.saturating_sub(c.load(Ordering::Relaxed)))
+            .filter(|lag| *lag <= ignore_beyond)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Appends output. Waits while the screen emulator is far behind (bounded memory), and for
+    /// a bounded time while a live viewer is behind (see [`Backpressure`]).
     pub async fn push_output(&self, bytes: Bytes) {
         if bytes.is_empty() {
             return;
+        }
+        if let Some(bp) = self.shared.backpressure {
+            let deadline = Instant::now() + bp.max_stall;
+            loop {
+                let progressed = self.shared.progress.notified();
+                let end = self.info().end;
+                if self.slowest_lag(end, bp.threshold * 2) <= bp.threshold {
+                    break;
+                }
+                if tokio::time::timeout_at(deadline.into(), progressed)
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
         }
         loop {
             let notified = self.shared.space.notified();
@@ -626,9 +798,20 @@ impl Session {
 async fn screen_task(session: Session) {
     let mut rx = session.subscribe();
     loop {
+        // One bounded batch per lock hold; yield between batches so viewers and snapshots on
+        // this worker are not starved by a flood.
+        loop {
+            let more = {
+                let mut screen = lock(&session.shared.screen);
+                session.catch_up_batch(&mut screen).1
+            };
+            if !more {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
         let closed = {
             let mut screen = lock(&session.shared.screen);
-            session.catch_up(&mut screen);
             if let Some(r) = &mut screen.recording {
                 r.flush();
             }
@@ -752,6 +935,27 @@ mod tests {
             .collect();
         assert_eq!(output, "hi ✓\r\n");
         assert!(lines.iter().any(|e| e[1] == "r" && e[2] == "90x20"));
+    }
+}
+
+#[cfg(test)]
+mod padding_tests {
+    use super::trim_padding;
+
+    #[test]
+    fn trailing_padding_is_removed_unless_it_is_coloured() {
+        let mut vt = avt::Terminal::new(20, 4).unwrap();
+        vt.feed("$ echo hi\r\nhi\r\n\x1b[41mbar      \r\n$ ");
+        let trimmed = trim_padding(&vt.dump());
+        assert!(trimmed.starts_with("$ echo hi\r\nhi\r\n"), "{trimmed:?}");
+        assert!(trimmed.contains("\x1b[41mbar"), "{trimmed:?}");
+        // The coloured row keeps its padding; the screen replays the same either way.
+        let mut replay = avt::Terminal::new(20, 4).unwrap();
+        replay.feed(trimmed.as_str());
+        let a: Vec<String> = vt.screen().visible_lines().map(|l| l.text()).collect();
+        let b: Vec<String> = replay.screen().visible_lines().map(|l| l.text()).collect();
+        assert_eq!(a, b);
+        assert_eq!(replay.cursor_position(), vt.cursor_position());
     }
 }
 

@@ -4,7 +4,7 @@
 use bytes::{Bytes, BytesMut};
 use tokio::sync::watch;
 
-use crate::session::{ExitStatus, Info, ProcessState, Read, Session, Snapshot};
+use crate::session::{ExitStatus, Info, ProcessState, Read, Session, Snapshot, ViewerSlot};
 
 #[derive(Debug, Clone, Copy)]
 pub struct FlowConfig {
@@ -49,6 +49,8 @@ pub enum ViewerEvent {
 
 pub struct Viewer {
     session: Session,
+    /// Our cursor as the producer sees it (backpressure).
+    slot: ViewerSlot,
     rx: watch::Receiver<u64>,
     flow: FlowConfig,
     /// Next offset to send.
@@ -72,6 +74,7 @@ impl Viewer {
         let replay = from.filter(|f| *f >= info.start && *f <= info.end);
         let cursor = replay.unwrap_or(info.end);
         Viewer {
+            slot: session.register_viewer(cursor),
             session,
             rx,
             flow,
@@ -100,6 +103,8 @@ impl Viewer {
     pub fn ack(&mut self, offset: u64) {
         if offset >= self.acked && offset <= self.cursor {
             self.acked = offset;
+            // What the client has processed is what the producer waits for.
+            self.slot.set(offset);
         }
     }
 
@@ -111,6 +116,7 @@ impl Viewer {
         let snap = self.session.snapshot();
         self.cursor = snap.offset;
         self.acked = snap.offset;
+        self.slot.set(snap.offset);
         self.size = (snap.cols, snap.rows);
         self.needs_snapshot = false;
         ViewerEvent::Snapshot(snap)
@@ -330,5 +336,59 @@ mod tests {
             events.last(),
             Some(ViewerEvent::Exit(ExitStatus { code: Some(3), .. }))
         ));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_viewer_that_keeps_up_paces_the_producer() {
+        use crate::session::Backpressure;
+        let bp = Backpressure {
+            threshold: 4096,
+            max_stall: std::time::Duration::from_secs(3600),
+        };
+        let s = Session::start(SessionConfig {
+            backpressure: Some(bp),
+            buffer_bytes: 1 << 20,
+            ..Default::default()
+        })
+        .unwrap()
+        .session;
+        let flow = FlowConfig {
+            window: 1024,
+            lag_limit: 1 << 20,
+            max_frame: 512,
+        };
+        let mut v = Viewer::attach(s.clone(), Some(0), flow);
+        let acked = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let seen = std::sync::Arc::clone(&acked);
+        let reader = tokio::spawn(async move {
+            let mut got = 0u64;
+            while got < 64 * 1024 {
+                if let ViewerEvent::Output { data, .. } = v.next().await {
+                    got += data.len() as u64;
+                    v.ack(v.cursor());
+                    seen.store(v.cursor(), std::sync::atomic::Ordering::SeqCst);
+                }
+            }
+            v
+        });
+        let mut max_ahead = 0;
+        for _ in 0..128 {
+            s.push_output(Bytes::from(vec![b'z'; 512])).await;
+            let ahead = s.info().end - acked.load(std::sync::atomic::Ordering::SeqCst);
+            max_ahead = max_ahead.max(ahead);
+        }
+        let v = reader.await.unwrap();
+        // The producer never ran more than the threshold (plus a chunk and a frame in flight)
+        // ahead of what the viewer acknowledged; without backpressure it would be 64 KiB.
+        assert!(max_ahead <= 4096 + 512 + 512, "ahead by {max_ahead}");
+        assert_eq!(s.info().end, 64 * 1024);
+        drop(v);
+        // With the viewer gone, nothing waits: this would hang (for an hour) otherwise.
+        tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            s.push_output(Bytes::from(vec![b'z'; 9000])),
+        )
+        .await
+        .expect("no viewer, no stall");
     }
 }
