@@ -56,9 +56,9 @@ describe('known bugs', () => {
     },
   );
 
+  // Fixed: TerminalConnection queues input while (re)connecting and flushes it after `hello`.
   test(
     'keys typed while the socket is reconnecting reach the shell',
-    { todo: 'TerminalConnection.sendInput drops input while the socket is not open' },
     async () => {
       await context.addInitScript(() => {
         const Native = window.WebSocket;

@@ -1,3 +1,4 @@
+import { type NavState, navigate } from '../nav/nav';
 import { useRuntimes } from '../terminals/runtimeStore';
 
 type Health = 'connected' | 'reconnecting' | 'connecting' | 'idle';
@@ -9,8 +10,8 @@ const labels: Record<Health, string> = {
   idle: 'Online',
 };
 
-/** Logo, overall connection health of the terminal sockets, settings. */
-export function TopBar() {
+/** Logo, view switch, overall connection health of the terminal sockets, settings. */
+export function TopBar({ view }: { view: NavState['view'] }) {
   const runtimes = useRuntimes();
   const states = [...runtimes.values()].map((s) => s.socket);
   const health: Health = states.some((s) => s === 'waiting')
@@ -27,6 +28,24 @@ export function TopBar() {
           ❯_
         </span>
         AnyCode
+      </div>
+      <div className="top-nav" aria-label="Views">
+        <button
+          aria-current={view === 'terminals' ? 'page' : undefined}
+          className={view === 'terminals' ? 'top-nav-item active' : 'top-nav-item'}
+          data-testid="nav-terminals"
+          onClick={() => navigate({ view: 'terminals' })}
+        >
+          Terminals
+        </button>
+        <button
+          aria-current={view === 'sandboxes' ? 'page' : undefined}
+          className={view === 'sandboxes' ? 'top-nav-item active' : 'top-nav-item'}
+          data-testid="nav-sandboxes"
+          onClick={() => navigate({ view: 'sandboxes' })}
+        >
+          Sandboxes
+        </button>
       </div>
       <div className="top-bar-spacer" />
       <div className={`connection-indicator health-${health}`} data-testid="connection-indicator" data-health={health}>

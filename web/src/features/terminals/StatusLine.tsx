@@ -32,6 +32,10 @@ function exitText(exit: NonNullable<TerminalConnectionState['exit']>): string {
   return '[process exited]';
 }
 
+function formatQueued(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
 /** Bottom line: live status, size, offset, connection, exit and actions of the active terminal. */
 export function StatusLine({ terminal, state, controls, onReplay }: StatusLineProps) {
   const now = useNow(state?.socket === 'waiting');
@@ -65,6 +69,15 @@ export function StatusLine({ terminal, state, controls, onReplay }: StatusLinePr
           </button>
         )}
       </span>
+      {state.queuedInput > 0 && (
+        <span
+          className="status-item input-queued"
+          data-testid="input-queued"
+          title="Typed while disconnected: sent as soon as the terminal is back"
+        >
+          input queued ({formatQueued(state.queuedInput)})
+        </span>
+      )}
       {state.latencyMs !== null && state.socket === 'open' && <span className="status-item muted">{state.latencyMs} ms</span>}
       {state.exit && (
         <span className="status-item exit" data-testid="status-exit">

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeSocketFactory } from '../../shared/ws/fakeSocket';
 import { encodeFrame } from './frame';
-import { TerminalConnection, type TerminalSink } from './TerminalConnection';
+import { INPUT_QUEUE_LIMIT, TerminalConnection, type TerminalSink } from './TerminalConnection';
 
 const enc = new TextEncoder();
 const output = (offset: number, text: string) => encodeFrame('output', offset, enc.encode(text));
@@ -145,12 +145,14 @@ describe('TerminalConnection', () => {
   it('sends input, resize and commands as JSON', () => {
     const { conn, factory } = setup();
     conn.start();
-    expect(conn.sendInput('x')).toBe(false);
+    expect(conn.sendInput('x')).toBe(true); // queued until the hello
     factory.last().serverOpen();
+    factory.last().serverSend(hello());
     conn.sendInput('ls\r');
     conn.resize(120, 40);
     conn.command('interrupt');
     expect(factory.last().sentJson()).toEqual([
+      { type: 'input', payload: { data: 'x' } },
       { type: 'input', payload: { data: 'ls\r' } },
       { type: 'resize', payload: { cols: 120, rows: 40 } },
       { type: 'command', payload: { command: 'interrupt' } },
@@ -201,5 +203,56 @@ describe('TerminalConnection', () => {
     vi.advanceTimersByTime(7);
     factory.last().serverSend('{"type":"pong","payload":{"timestamp":20000}}');
     expect(conn.state.latencyMs).toBe(7);
+  });
+  describe('input typed while not connected', () => {
+    const inputs = (socket: { sentJson: () => { type: string; payload: Record<string, unknown> }[] }) =>
+      socket.sentJson().filter((m) => m.type === 'input').map((m) => m.payload.data);
+
+    it('is queued during a reconnect and sent in order right after the next hello', () => {
+      const { conn, factory } = setup();
+      conn.start();
+      factory.last().serverOpen();
+      factory.last().serverSend(hello());
+      expect(conn.sendInput('a')).toBe(true);
+      factory.last().serverClose(1006);
+      expect(conn.state.socket).toBe('waiting');
+      expect(conn.sendInput('echo ')).toBe(true);
+      expect(conn.sendInput('hé\r')).toBe(true);
+      expect(conn.state.queuedInput).toBe(9);
+      vi.advanceTimersByTime(500);
+      const second = factory.last();
+      expect(factory.sockets.length).toBe(2);
+      second.serverOpen();
+      // Open but not greeted yet: still queued.
+      expect(conn.sendInput('x')).toBe(true);
+      expect(inputs(second)).toEqual([]);
+      second.serverSend(hello());
+      expect(inputs(second)).toEqual(['echo hé\rx']);
+      expect(conn.state.queuedInput).toBe(0);
+      // Afterwards input goes straight through again.
+      conn.sendInput('y');
+      expect(inputs(second)).toEqual(['echo hé\rx', 'y']);
+    });
+
+    it('is bounded, flushed in chunks, and dropped when the connection stops for good', () => {
+      const { conn, factory } = setup();
+      conn.start();
+      const big = 'z'.repeat(INPUT_QUEUE_LIMIT - 1);
+      expect(conn.sendInput(big)).toBe(true);
+      expect(conn.sendInput('12')).toBe(false);
+      expect(conn.sendInput('1')).toBe(true);
+      expect(conn.state.queuedInput).toBe(INPUT_QUEUE_LIMIT);
+      factory.last().serverOpen();
+      factory.last().serverSend(hello());
+      const sent = inputs(factory.last()) as string[];
+      expect(sent.length).toBeGreaterThan(1);
+      expect(sent.join('')).toBe(`${big}1`);
+      expect(Math.max(...factory.last().sent.map((m) => (typeof m === 'string' ? m.length : 0)))).toBeLessThan(16 * 1024);
+
+      factory.last().serverClose(4404, 'not_found');
+      expect(conn.state.socket).toBe('stopped');
+      expect(conn.sendInput('lost')).toBe(false);
+      expect(conn.state.queuedInput).toBe(0);
+    });
   });
 });

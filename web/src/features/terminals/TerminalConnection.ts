@@ -44,6 +44,8 @@ export interface TerminalConnectionState {
   /** The server closed with 4404: the terminal is gone. */
   notFound: boolean;
   latencyMs: number | null;
+  /** UTF-8 bytes of keyboard input waiting for the next connection (sent after its `hello`). */
+  queuedInput: number;
 }
 
 export interface TerminalConnectionOptions {
@@ -68,6 +70,13 @@ export interface TerminalConnectionOptions {
 /** Close code the server uses for an unknown terminal id. */
 export const NOT_FOUND_CLOSE_CODE = 4404;
 
+/** Input typed while disconnected is kept up to this many UTF-8 bytes; more is dropped. */
+export const INPUT_QUEUE_LIMIT = 64 * 1024;
+/** Queued input is flushed in `input` messages of at most this many UTF-16 units (text frames are limited to 64 KiB). */
+const INPUT_CHUNK = 8 * 1024;
+
+const utf8 = new TextEncoder();
+
 /**
  * One browser-side attachment to `/ws/terminals/:id`: decodes frames, keeps offsets, acks writes,
  * resumes after drops and exposes the connection state. Knows nothing about React or the DOM.
@@ -77,6 +86,9 @@ export class TerminalConnection {
   private readonly tracker = new OutputTracker();
   private readonly socket: ReconnectingSocket;
   private pending: TerminalCommand | null = null;
+  /** The current socket got its `hello`: input can go straight to the server. */
+  private greeted = false;
+  private inputQueue: string[] = [];
   private stateValue: TerminalConnectionState;
 
   constructor(options: TerminalConnectionOptions) {
@@ -96,6 +108,7 @@ export class TerminalConnection {
       lastError: null,
       notFound: false,
       latencyMs: null,
+      queuedInput: 0,
     };
     const now = options.now ?? Date.now;
     this.socket = new ReconnectingSocket(
@@ -111,7 +124,11 @@ export class TerminalConnection {
         open: () => this.handleOpen(),
         message: (data) => this.handleMessage(data),
         close: (info) => this.handleClose(info),
-        state: (socket, retryAt) => this.update({ socket, retryAt }),
+        state: (socket, retryAt) => {
+          this.update({ socket, retryAt });
+          // Closed for good (exited, not found, disposed): nobody will read queued keys.
+          if (socket === 'stopped') this.dropInputQueue();
+        },
       },
     );
   }
@@ -126,14 +143,27 @@ export class TerminalConnection {
 
   dispose(): void {
     this.socket.stop(1000, 'closed by client');
+    this.dropInputQueue();
   }
 
   reconnectNow(): void {
     this.socket.reconnectNow();
   }
 
+  /**
+   * Keystrokes to the PTY. While the socket is (re)connecting they are queued (bounded by
+   * `INPUT_QUEUE_LIMIT`) and sent, in order, right after the next `hello`. Returns false when the
+   * input was dropped: the queue is full, or the connection is stopped for good.
+   */
   sendInput(data: string): boolean {
-    return this.send({ type: 'input', payload: { data } });
+    if (data === '') return true;
+    if (this.greeted && this.inputQueue.length === 0 && this.send({ type: 'input', payload: { data } })) return true;
+    if (this.stateValue.socket === 'stopped') return false;
+    const size = utf8.encode(data).length;
+    if (this.stateValue.queuedInput + size > INPUT_QUEUE_LIMIT) return false;
+    this.inputQueue.push(data);
+    this.update({ queuedInput: this.stateValue.queuedInput + size });
+    return true;
   }
 
   /** Raw bytes to the PTY (xterm's onBinary: mouse reports that are not valid UTF-8). */
@@ -179,11 +209,13 @@ export class TerminalConnection {
   }
 
   private handleOpen(): void {
+    this.greeted = false;
     this.tracker.connectionOpened();
     this.update({ live: 'connecting', liveReason: null });
   }
 
   private handleClose(info: CloseInfo): void {
+    this.greeted = false;
     this.update({ live: null, liveReason: null });
     if (!info.wasOpen && info.code !== NOT_FOUND_CLOSE_CODE) this.options.onConnectFailed?.();
   }
@@ -227,6 +259,8 @@ export class TerminalConnection {
         const { cols, rows, startOffset, endOffset } = message.payload;
         this.options.sink.resize(cols, rows);
         this.update({ cols, rows, startOffset, endOffset });
+        this.greeted = true;
+        this.flushInput();
         const pending = this.pending;
         this.pending = null;
         if (pending) this.send({ type: 'command', payload: { command: pending } });
@@ -260,6 +294,28 @@ export class TerminalConnection {
         break;
       }
     }
+  }
+
+  /** Send the keys typed while disconnected, oldest first. */
+  private flushInput(): void {
+    if (this.inputQueue.length === 0) return;
+    const text = this.inputQueue.join('');
+    let sent = 0;
+    while (sent < text.length) {
+      let end = Math.min(text.length, sent + INPUT_CHUNK);
+      // Never split a surrogate pair between two messages.
+      const last = text.charCodeAt(end - 1);
+      if (end < text.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+      if (!this.send({ type: 'input', payload: { data: text.slice(sent, end) } })) break;
+      sent = end;
+    }
+    this.inputQueue = sent < text.length ? [text.slice(sent)] : [];
+    this.update({ queuedInput: sent < text.length ? utf8.encode(text.slice(sent)).length : 0 });
+  }
+
+  private dropInputQueue(): void {
+    this.inputQueue = [];
+    if (this.stateValue.queuedInput !== 0) this.update({ queuedInput: 0 });
   }
 
   private update(patch: Partial<TerminalConnectionState>): void {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { TerminalView } from '../../shared/api/types';
+import type { SandboxView, TerminalView } from '../../shared/api/types';
 import type { TerminalConnectionState } from './TerminalConnection';
 import { tabMemory } from './tabMemory';
 import { terminalLabel } from './terminalsApi';
@@ -7,6 +7,8 @@ import { displayStatus } from './useTerminalSocket';
 
 interface TerminalTabsProps {
   terminals: TerminalView[];
+  /** For the sandbox badge of tabs whose terminal runs in a sandbox. */
+  sandboxes: SandboxView[] | null;
   activeId: string | null;
   runtimes: ReadonlyMap<string, TerminalConnectionState>;
   creating: boolean;
@@ -25,7 +27,7 @@ interface MenuState {
 
 /** Tab bar: click selects, double-click renames, middle-click or × closes, right-click for more. */
 export function TerminalTabs(props: TerminalTabsProps) {
-  const { terminals, activeId, runtimes, creating, onSelect, onNew, onClose, onRename, onReplay } = props;
+  const { terminals, sandboxes, activeId, runtimes, creating, onSelect, onNew, onClose, onRename, onReplay } = props;
   const [editing, setEditing] = useState<string | null>(null);
   const [menu, setMenu] = useState<MenuState | null>(null);
 
@@ -69,6 +71,7 @@ export function TerminalTabs(props: TerminalTabsProps) {
             }}
           >
             <span className={`status-dot status-${status}`} aria-hidden />
+            {t.sandboxId && <SandboxBadge id={t.sandboxId} sandboxes={sandboxes} />}
             {editing === t.id ? (
               <RenameInput
                 initial={terminalLabel(t)}
@@ -113,6 +116,15 @@ export function TerminalTabs(props: TerminalTabsProps) {
         </div>
       )}
     </div>
+  );
+}
+
+function SandboxBadge({ id, sandboxes }: { id: string; sandboxes: SandboxView[] | null }) {
+  const name = sandboxes?.find((s) => s.id === id)?.name ?? id.slice(0, 8);
+  return (
+    <span className="sandbox-badge" data-testid="tab-sandbox" title={`Runs in sandbox ${name}`}>
+      {name}
+    </span>
   );
 }
 

@@ -1,7 +1,7 @@
 import type { GridSize } from './XtermView';
 import { TERMINAL_FONT_FAMILY, TERMINAL_FONT_SIZE, TERMINAL_LINE_HEIGHT } from './terminalTheme';
 
-/** Horizontal + vertical padding of `.terminal-host` (styles.css). */
+/** Horizontal + vertical inset of `.terminal-host` in `.terminal-area` (styles.css). */
 const HOST_PADDING = 8 * 2;
 
 /**

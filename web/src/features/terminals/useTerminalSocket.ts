@@ -36,6 +36,7 @@ function reflectOnElement(el: HTMLElement | null, state: TerminalConnectionState
   el.dataset.written = state.written === null ? '' : String(state.written);
   el.dataset.connection = state.socket;
   el.dataset.exitCode = state.exit ? String(state.exit.code ?? '') : '';
+  el.dataset.queued = String(state.queuedInput);
 }
 
 /** Re-fit a visible pane and tell the server if the grid changed. */
@@ -104,6 +105,7 @@ export function useTerminalSocket({ id, viewRef, rootRef, visibleRef, connRef, i
     });
     connRef.current = conn;
 
+    // While reconnecting, keys are queued by the connection and sent after the next hello.
     const dataSub = term.onData((data) => {
       conn.sendInput(data);
     });

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../../shared/api/errors';
 import type { TerminalView } from '../../shared/api/types';
+import { onTerminalEvent } from '../sandboxes/sandboxEvents';
 import type { GridSize } from './XtermView';
 import { tabMemory } from './tabMemory';
 import { terminalsApi } from './terminalsApi';
@@ -12,7 +13,8 @@ export interface TerminalsModel {
   terminals: TerminalView[] | null;
   activeId: string | null;
   setActive: (id: string) => void;
-  create: (size: GridSize | null) => Promise<void>;
+  /** Opens a terminal (inside `sandboxId` when given) and makes it active; resolves to it (null on failure). */
+  create: (size: GridSize | null, options?: { sandboxId?: string | null }) => Promise<TerminalView | null>;
   close: (id: string) => Promise<void>;
   rename: (id: string, name: string) => Promise<void>;
   /** The server does not know this terminal any more. */
@@ -69,14 +71,23 @@ export function useTerminals(): TerminalsModel {
     if (terminals !== null) tabMemory.setActiveTab(activeId);
   }, [activeId, terminals]);
 
-  const create = useCallback(async (size: GridSize | null) => {
+  const create = useCallback(async (size: GridSize | null, options: { sandboxId?: string | null } = {}) => {
     setCreating(true);
     try {
-      const view = await terminalsApi.create(size ? { cols: size.cols, rows: size.rows } : {});
-      setTerminals((current) => [...(current ?? []).filter((t) => t.id !== view.id), view]);
+      const view = await terminalsApi.create({
+        ...(size ? { cols: size.cols, rows: size.rows } : {}),
+        ...(options.sandboxId ? { sandboxId: options.sandboxId } : {}),
+      });
+      setTerminals((current) => {
+        const list = current ?? [];
+        // A `terminal` event may have brought it first: keep its place.
+        return list.some((t) => t.id === view.id) ? list.map((t) => (t.id === view.id ? view : t)) : [...list, view];
+      });
       setChosenId(view.id);
+      return view;
     } catch {
       // toast already shown
+      return null;
     } finally {
       setCreating(false);
     }
@@ -97,6 +108,24 @@ export function useTerminals(): TerminalsModel {
     setTerminals((current) => current?.filter((t) => t.id !== id) ?? current);
     setChosenId((chosen) => (chosen === id ? neighbour : chosen));
   }, []);
+
+  // Live changes from /ws/events: terminals opened elsewhere appear, removed ones go.
+  useEffect(
+    () =>
+      onTerminalEvent((event) => {
+        if (event.type === 'terminal_removed') {
+          forget(event.id);
+          return;
+        }
+        const { view } = event;
+        if (closed.current.has(view.id)) return;
+        setTerminals((current) => {
+          if (current === null) return current;
+          return current.some((t) => t.id === view.id) ? current.map((t) => (t.id === view.id ? view : t)) : [...current, view];
+        });
+      }),
+    [forget],
+  );
 
   const close = useCallback(
     async (id: string) => {

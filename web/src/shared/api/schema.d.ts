@@ -4,6 +4,86 @@
  */
 
 export interface paths {
+    "/api/sandboxes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_sandboxes"];
+        put?: never;
+        post: operations["create_sandbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sandboxes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_sandbox"];
+        put?: never;
+        post?: never;
+        delete: operations["delete_sandbox"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sandboxes/{id}/exec": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["exec_in_sandbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sandboxes/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["start_sandbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sandboxes/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["stop_sandbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/terminals": {
         parameters: {
             query?: never;
@@ -79,6 +159,19 @@ export interface components {
         CommandPayload: {
             command: components["schemas"]["TerminalCommand"];
         };
+        CreateSandboxRequest: {
+            /** Format: double */
+            cpus?: number | null;
+            /** @description Defaults to the configured sandbox image. */
+            image?: string | null;
+            /** Format: int64 */
+            memoryMb?: number | null;
+            /** @description 1–63 characters: letters, digits, `-`, `_`, `.`; unique among live sandboxes. */
+            name: string;
+            network?: null | components["schemas"]["NetworkModeView"];
+            /** Format: int32 */
+            pids?: number | null;
+        };
         CreateTerminalRequest: {
             /** Format: int32 */
             cols?: number | null;
@@ -100,12 +193,39 @@ export interface components {
             error: components["schemas"]["ErrorDetail"];
         };
         /** @enum {string} */
-        ErrorCode: "unauthorized" | "forbidden_host" | "forbidden_origin" | "not_found" | "invalid_request" | "invalid_size" | "spawn_failed" | "terminal_exited" | "payload_too_large" | "internal";
+        ErrorCode: "unauthorized" | "forbidden_host" | "forbidden_origin" | "not_found" | "invalid_request" | "invalid_size" | "spawn_failed" | "terminal_exited" | "payload_too_large" | "conflict" | "image_missing" | "engine_unavailable" | "invalid_state" | "agent_unavailable" | "sandbox_failed" | "internal";
         ErrorDetail: {
             code: components["schemas"]["ErrorCode"];
             details?: unknown;
             message: string;
             requestId: string;
+        };
+        ExecRequest: {
+            /** @description argv, run without a shell. */
+            command: string[];
+            cwd?: string | null;
+            env?: {
+                [key: string]: string;
+            };
+            stdin?: string | null;
+            /**
+             * Format: int64
+             * @description Default 60 000; at most 3 600 000.
+             */
+            timeoutMs?: number | null;
+        };
+        ExecResponse: {
+            /** Format: int64 */
+            durationMs: number;
+            /** Format: int32 */
+            exitCode?: number | null;
+            /** Format: int32 */
+            signal?: number | null;
+            stderr: string;
+            stdout: string;
+            timedOut: boolean;
+            /** @description stdout or stderr exceeded 1 MiB and was cut. */
+            truncated: boolean;
         };
         ExitPayload: {
             /** Format: int32 */
@@ -132,6 +252,8 @@ export interface components {
         InputPayload: {
             data: string;
         };
+        /** @enum {string} */
+        NetworkModeView: "none" | "bridge";
         PingPayload: {
             timestamp?: unknown;
         };
@@ -149,6 +271,43 @@ export interface components {
             cols: number;
             /** Format: int32 */
             rows: number;
+        };
+        SandboxLimitsView: {
+            /** Format: double */
+            cpus: number;
+            /** Format: int64 */
+            memoryMb: number;
+            /** Format: int64 */
+            pids: number;
+        };
+        SandboxStatsView: {
+            /** Format: double */
+            cpuPercent: number;
+            /** Format: int64 */
+            memoryBytes: number;
+            /** Format: int64 */
+            memoryLimitBytes: number;
+        };
+        /** @enum {string} */
+        SandboxStatus: "pending" | "creating" | "ready" | "running" | "paused" | "stopped" | "destroyed" | "failed";
+        SandboxView: {
+            agentConnected: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description `docker` or `local`. */
+            driver: string;
+            id: string;
+            image: string;
+            limits: components["schemas"]["SandboxLimitsView"];
+            name: string;
+            network: components["schemas"]["NetworkModeView"];
+            /** @description Why it failed or stopped, when AnyCode knows. */
+            reason?: string | null;
+            stats?: null | components["schemas"]["SandboxStatsView"];
+            status: components["schemas"]["SandboxStatus"];
+            terminals: number;
+            /** Format: date-time */
+            updatedAt: string;
         };
         StatusPayload: {
             reason?: string | null;
@@ -249,6 +408,243 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_sandboxes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxView"][];
+                };
+            };
+        };
+    };
+    create_sandbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSandboxRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_sandbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_sandbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    exec_in_sandbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExecRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecResponse"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_sandbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stop_sandbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_terminals: {
         parameters: {
             query?: never;

@@ -14,3 +14,10 @@ export type ResizeTerminalRequest = Schemas['ResizeTerminalRequest'];
 /** Every API error: `{"error":{"code","message","details","requestId"}}`. */
 export type ErrorBody = Schemas['ErrorBody'];
 export type ErrorCode = Schemas['ErrorCode'];
+export type SandboxView = Schemas['SandboxView'];
+export type SandboxStatus = Schemas['SandboxStatus'];
+export type SandboxStats = Schemas['SandboxStatsView'];
+export type CreateSandboxRequest = Schemas['CreateSandboxRequest'];
+export type NetworkMode = Schemas['NetworkModeView'];
+export type ExecRequest = Schemas['ExecRequest'];
+export type ExecResponse = Schemas['ExecResponse'];

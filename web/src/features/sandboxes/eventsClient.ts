@@ -1,0 +1,84 @@
+import type { SandboxView, TerminalView } from '../../shared/api/types';
+import { ReconnectingSocket, type SocketLike, type SocketState } from '../../shared/ws/ReconnectingSocket';
+
+/** Messages of `/ws/events` (server → client). */
+export type ServerEvent =
+  | { type: 'hello'; payload: { driver: string } }
+  | { type: 'sandbox'; payload: SandboxView }
+  | { type: 'sandbox_removed'; payload: { id: string } }
+  | { type: 'terminal'; payload: TerminalView }
+  | { type: 'terminal_removed'; payload: { id: string } }
+  | { type: 'resync' }
+  | { type: 'pong' };
+
+const TYPES = new Set(['hello', 'sandbox', 'sandbox_removed', 'terminal', 'terminal_removed', 'resync', 'pong']);
+
+/** Parses one text frame; null for anything unknown (newer servers may add types). */
+export function parseEvent(text: string): ServerEvent | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const { type, payload } = value as { type?: unknown; payload?: unknown };
+  if (typeof type !== 'string' || !TYPES.has(type)) return null;
+  if (type !== 'resync' && type !== 'pong' && (typeof payload !== 'object' || payload === null)) return null;
+  return value as ServerEvent;
+}
+
+export interface EventsClientOptions {
+  url: () => string;
+  createSocket?: (url: string) => SocketLike;
+  random?: () => number;
+  /** Every event except `pong`. */
+  onEvent: (event: ServerEvent) => void;
+  /** Connected (again) or told to resync: the caller re-lists everything. */
+  onResync: () => void;
+  onState?: (state: SocketState) => void;
+}
+
+/**
+ * The `/ws/events` subscription: reconnects with backoff (ReconnectingSocket), pings so an idle
+ * link is not mistaken for a dead one, and asks for a re-list after every (re)connect and `resync`
+ * (events sent while disconnected are lost).
+ */
+export class EventsClient {
+  private readonly socket: ReconnectingSocket;
+
+  constructor(private readonly options: EventsClientOptions) {
+    this.socket = new ReconnectingSocket(
+      {
+        url: options.url,
+        createSocket: options.createSocket,
+        random: options.random,
+        heartbeatMessage: () => JSON.stringify({ type: 'ping', payload: {} }),
+      },
+      {
+        message: (data) => this.handle(data),
+        state: (state) => options.onState?.(state),
+      },
+    );
+  }
+
+  start(): void {
+    this.socket.start();
+  }
+
+  stop(): void {
+    this.socket.stop(1000, 'closed by client');
+  }
+
+  reconnectNow(): void {
+    this.socket.reconnectNow();
+  }
+
+  private handle(data: ArrayBuffer | string): void {
+    if (typeof data !== 'string') return;
+    const event = parseEvent(data);
+    if (!event || event.type === 'pong') return;
+    this.options.onEvent(event);
+    if (event.type === 'hello' || event.type === 'resync') this.options.onResync();
+  }
+}

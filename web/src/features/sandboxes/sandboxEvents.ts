@@ -1,0 +1,69 @@
+import type { TerminalView } from '../../shared/api/types';
+import { wsUrl } from '../../shared/ws/url';
+import { EventsClient } from './eventsClient';
+import { sandboxesApi } from './sandboxesApi';
+import { removeSandbox, setEventsInfo, setSandboxes, upsertSandbox } from './sandboxStore';
+
+export type TerminalEvent = { type: 'terminal'; view: TerminalView } | { type: 'terminal_removed'; id: string };
+
+const terminalListeners = new Set<(event: TerminalEvent) => void>();
+
+/** Terminal changes pushed by `/ws/events` (the terminals list subscribes). */
+export function onTerminalEvent(listener: (event: TerminalEvent) => void): () => void {
+  terminalListeners.add(listener);
+  return () => {
+    terminalListeners.delete(listener);
+  };
+}
+
+let generation = 0;
+
+/** Re-list the sandboxes (after a (re)connect, `resync`, or when the view opens). */
+export async function refreshSandboxes(): Promise<void> {
+  const mine = ++generation;
+  try {
+    const list = await sandboxesApi.list();
+    // A later refresh started meanwhile: its answer is the newer one.
+    if (mine === generation) setSandboxes(list);
+  } catch {
+    // shown as a toast (or the token page) by the API client
+  }
+}
+
+/** Opens `/ws/events` and keeps the sandbox store live; returns the stop function. */
+export function startSandboxEvents(): () => void {
+  const client = new EventsClient({
+    url: () => wsUrl('/ws/events'),
+    onState: (state) => setEventsInfo({ live: state === 'open' }),
+    onResync: () => void refreshSandboxes(),
+    onEvent: (event) => {
+      switch (event.type) {
+        case 'hello':
+          setEventsInfo({ driver: event.payload.driver });
+          break;
+        case 'sandbox':
+          upsertSandbox(event.payload);
+          break;
+        case 'sandbox_removed':
+          removeSandbox(event.payload.id);
+          break;
+        case 'terminal':
+          terminalListeners.forEach((l) => l({ type: 'terminal', view: event.payload }));
+          break;
+        case 'terminal_removed':
+          terminalListeners.forEach((l) => l({ type: 'terminal_removed', id: event.payload.id }));
+          break;
+        default:
+          break;
+      }
+    },
+  });
+  client.start();
+  const onOnline = () => client.reconnectNow();
+  window.addEventListener('online', onOnline);
+  return () => {
+    window.removeEventListener('online', onOnline);
+    client.stop();
+    setEventsInfo({ live: false });
+  };
+}
