@@ -169,6 +169,9 @@ pub struct Fleet {
     mirrors: Mutex<HashMap<TerminalId, (String, Mirror)>>,
     stats: Mutex<HashMap<String, Stats>>,
     activity: Mutex<HashMap<String, (u64, Instant)>>,
+    /// Sandboxes in the middle of a user's start/stop/destroy: engine events about them are
+    /// the operation's own echo, not news, and must not overwrite its outcome.
+    busy: Mutex<std::collections::HashSet<String>>,
     events: broadcast::Sender<FleetEvent>,
     observer: LifecycleObserver,
     tasks: TaskTracker,
@@ -220,6 +223,7 @@ impl Fleet {
             mirrors: Mutex::new(HashMap::new()),
             stats: Mutex::new(HashMap::new()),
             activity: Mutex::new(HashMap::new()),
+            busy: Mutex::new(std::collections::HashSet::new()),
             events: broadcast::channel(1024).0,
             observer,
             tasks: TaskTracker::new(),
@@ -365,6 +369,9 @@ impl Fleet {
 
     /// Re-reads one sandbox from the engine after an event.
     async fn refresh(self: &Arc<Self>, id: &str) -> Result<(), FleetError> {
+        if lock(&self.busy).contains(id) {
+            return Ok(());
+        }
         let Some(r) = self.store.get_sandbox(id).await? else {
             return Ok(());
         };
@@ -832,7 +839,16 @@ impl Fleet {
         self.get(&id).await
     }
 
+    fn busy(&self, id: &str) -> BusyGuard<'_> {
+        lock(&self.busy).insert(id.to_string());
+        BusyGuard {
+            fleet: self,
+            id: id.to_string(),
+        }
+    }
+
     pub async fn start_sandbox(self: &Arc<Self>, id: &str) -> Result<SandboxSnapshot, FleetError> {
+        let _busy = self.busy(id);
         let started = Instant::now();
         let snap = self.get(id).await?;
         match snap.state {
@@ -872,6 +888,7 @@ impl Fleet {
     }
 
     pub async fn stop(self: &Arc<Self>, id: &str) -> Result<SandboxSnapshot, FleetError> {
+        let _busy = self.busy(id);
         let started = Instant::now();
         let snap = self.get(id).await?;
         if matches!(snap.state, SandboxState::Pending | SandboxState::Creating) {
@@ -889,7 +906,8 @@ impl Fleet {
             Ok(()) | Err(DriverError::NotFound(_)) => {}
             Err(e) => return Err(e.into()),
         }
-        self.set_status(id, SandboxState::Stopped, None).await?;
+        self.set_status(id, SandboxState::Stopped, Some("stopped by the user"))
+            .await?;
         self.lose_terminals(id).await;
         (self.observer)("stop", started.elapsed());
         self.get(id).await
@@ -903,6 +921,7 @@ impl Fleet {
     }
 
     pub async fn destroy(self: &Arc<Self>, id: &str) -> Result<(), FleetError> {
+        let _busy = self.busy(id);
         let started = Instant::now();
         self.store
             .get_sandbox(id)
@@ -1070,6 +1089,18 @@ impl Fleet {
 
 /// A mirror keyed by the agent's terminal id (the record's id). Sizes come from validated
 /// records, so the session always starts.
+/// Clears a sandbox's busy mark when its operation ends, however it ends.
+struct BusyGuard<'a> {
+    fleet: &'a Fleet,
+    id: String,
+}
+
+impl Drop for BusyGuard<'_> {
+    fn drop(&mut self) {
+        lock(&self.fleet.busy).remove(&self.id);
+    }
+}
+
 fn new_mirror(tid: TerminalId, cols: u16, rows: u16) -> Mirror {
     let cfg = SessionConfig {
         cols: cols.clamp(1, 1000),

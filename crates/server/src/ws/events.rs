@@ -35,7 +35,7 @@ async fn run(mut socket: WebSocket, state: AppState) {
         let msg = tokio::select! {
             _ = state.shutdown.cancelled() => break,
             inbound = socket.recv() => match inbound {
-                Some(Ok(Message::Text(t))) if t.as_str().contains("\"ping\"") => json!({"type": "pong"}),
+                Some(Ok(Message::Text(t))) if is_ping(t.as_str()) => json!({"type": "pong"}),
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                 Some(Ok(_)) => continue,
             },
@@ -66,4 +66,8 @@ async fn run(mut socket: WebSocket, state: AppState) {
             .is_ok();
     }
     gauge.dec();
+}
+
+fn is_ping(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| v["type"] == "ping")
 }
