@@ -65,17 +65,22 @@ impl Api {
             .ok_or_else(|| anyhow!("POST {path}: no id in {body}"))
     }
 
-    /// `endOffset` from `GET /api/terminals/{id}`.
-    pub async fn end_offset(&self, id: &str) -> anyhow::Result<u64> {
-        let body: Value = self
+    /// `GET path` as JSON, expecting success.
+    pub async fn get(&self, path: &str) -> anyhow::Result<Value> {
+        let res = self
             .http
-            .get(self.url(&format!("/api/terminals/{id}")))
+            .get(self.url(path))
             .bearer_auth(&self.token)
             .send()
             .await?
-            .error_for_status()?
-            .json()
-            .await?;
+            .error_for_status()
+            .with_context(|| format!("GET {path}"))?;
+        Ok(res.json().await?)
+    }
+
+    /// `endOffset` from `GET /api/terminals/{id}`.
+    pub async fn end_offset(&self, id: &str) -> anyhow::Result<u64> {
+        let body = self.get(&format!("/api/terminals/{id}")).await?;
         body["endOffset"]
             .as_u64()
             .ok_or_else(|| anyhow!("GET /api/terminals/{id}: no endOffset in {body}"))
@@ -243,7 +248,8 @@ impl TermSocket {
                         self.ack().await?;
                     }
                     Event::Snapshot { data, .. } => seen.extend_from_slice(&data),
-                    Event::Exit | Event::Control => {}
+                    Event::Exit => bail!("the process exited"),
+                    Event::Control => {}
                 }
             }
             anyhow::Ok(())

@@ -21,12 +21,7 @@ pub struct EchoResult {
 impl EchoResult {
     /// Nearest-rank percentile.
     pub fn percentile(&self, p: f64) -> f64 {
-        let n = self.samples_ms.len();
-        if n == 0 {
-            return f64::NAN;
-        }
-        let rank = ((p / 100.0) * n as f64).ceil() as usize;
-        self.samples_ms[rank.clamp(1, n) - 1]
+        crate::report::percentile(&self.samples_ms, p)
     }
 
     pub fn mean(&self) -> f64 {

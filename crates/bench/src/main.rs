@@ -1,26 +1,31 @@
-//! `anycode-bench`: measures terminals end to end against the real `anycode serve` binary.
+//! `anycode-bench`: measures terminals and sandboxes end to end against the real
+//! `anycode serve` binary.
 //!
-//! In one run, each part on a fresh server in a throw-away data dir:
+//! **terminals** — each part on a fresh server in a throw-away data dir:
 //! - **echo** — keystroke → echo round trip over the terminal WebSocket (p50/p90/p99);
 //! - **throughput** — output of `head -c NM /dev/urandom | base64` to one acknowledging client,
 //!   against the same command read straight from a PTY (the machine's limit), with a check that
 //!   no byte was lost;
 //! - **memory** — server RSS with 1 and with N idle shells, and the cost per idle terminal.
 //!
-//! Prints a table with PASS/MISS per target and writes the figures as JSON. It exits non-zero
+//! **sandboxes** (Docker) — time from `POST /api/sandboxes` to a shell prompt in it, against
+//! bare `docker run`, and memory per idle sandbox; see [`sandboxes`].
+//!
+//! Each prints a table with PASS/MISS per target and writes its figures as JSON. It exits non-zero
 //! only when the bench itself fails, never because a target was missed. `scripts/bench` builds
 //! and runs it.
 mod client;
 mod echo;
 mod memory;
 mod report;
+mod sandboxes;
 mod server;
 mod throughput;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 
 use crate::report::Report;
 use crate::server::Server;
@@ -28,9 +33,12 @@ use crate::server::Server;
 #[derive(Debug, Parser)]
 #[command(
     name = "anycode-bench",
-    about = "Terminal latency, throughput and memory of anycode"
+    about = "Terminal latency, throughput and memory, and sandbox start time and memory, of anycode"
 )]
 struct Args {
+    /// Which benchmark to run.
+    #[arg(value_enum, default_value_t = Part::All)]
+    part: Part,
     /// The `anycode` binary to benchmark (build it with `--release`).
     #[arg(long, default_value = "target/release/anycode")]
     server: PathBuf,
@@ -49,20 +57,49 @@ struct Args {
     /// Idle terminals for the memory test.
     #[arg(long, default_value_t = 50)]
     terminals: usize,
-    /// Where to write the figures as JSON.
+    /// Where to write the terminal figures as JSON.
     #[arg(long, default_value = "target/bench/terminal.json")]
     json: PathBuf,
+    /// Sandboxes started one after another for the start time.
+    #[arg(long, default_value_t = 20)]
+    sandboxes: usize,
+    /// Idle sandboxes for the memory test.
+    #[arg(long, default_value_t = 10)]
+    idle_sandboxes: usize,
+    /// Where to write the sandbox figures as JSON.
+    #[arg(long, default_value = "target/bench/sandboxes.json")]
+    sandbox_json: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Part {
+    Terminals,
+    Sandboxes,
+    All,
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     anyhow::ensure!(
-        args.keys > 0 && args.runs > 0,
-        "--keys and --runs must be positive"
+        args.keys > 0 && args.runs > 0 && args.sandboxes > 0 && args.idle_sandboxes > 0,
+        "--keys, --runs, --sandboxes and --idle-sandboxes must be positive"
     );
     anyhow::ensure!(args.terminals >= 2, "--terminals must be at least 2");
+    if args.part != Part::Sandboxes {
+        terminals(&args).await?;
+    }
+    if args.part != Part::Terminals {
+        let report = sandboxes::run(&args.server, args.sandboxes, args.idle_sandboxes)
+            .await
+            .context("sandbox bench")?;
+        println!("\n{}", report.table());
+        write_json(&args.sandbox_json, &report.to_json())?;
+    }
+    Ok(())
+}
 
+async fn terminals(args: &Args) -> anyhow::Result<()> {
     let load_before = report::load_average();
     eprintln!("echo: {} keys ({} warm-up)…", args.keys, args.warmup);
     let server = Server::start(&args.server).await?;
@@ -96,12 +133,16 @@ async fn main() -> anyhow::Result<()> {
         memory,
     };
     println!("\n{}", report.table());
-    if let Some(dir) = args.json.parent().filter(|d| !d.as_os_str().is_empty()) {
+    write_json(&args.json, &report.to_json())
+}
+
+fn write_json(path: &Path, value: &serde_json::Value) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    let json = serde_json::to_string_pretty(&report.to_json())?;
-    std::fs::write(&args.json, json + "\n")
-        .with_context(|| format!("cannot write {}", args.json.display()))?;
-    println!("JSON: {}", args.json.display());
+    let json = serde_json::to_string_pretty(value)?;
+    std::fs::write(path, json + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    println!("JSON: {}", path.display());
     Ok(())
 }

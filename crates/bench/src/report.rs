@@ -14,13 +14,13 @@ pub struct Report {
 }
 
 /// One line of the table; `target` and `pass` are absent for figures given for context.
-struct Row {
+pub struct Row {
     name: String,
     value: String,
     target: Option<(&'static str, bool)>,
 }
 
-fn row(name: impl Into<String>, value: String) -> Row {
+pub fn row(name: impl Into<String>, value: String) -> Row {
     Row {
         name: name.into(),
         value,
@@ -28,7 +28,7 @@ fn row(name: impl Into<String>, value: String) -> Row {
     }
 }
 
-fn check(name: impl Into<String>, value: String, target: &'static str, pass: bool) -> Row {
+pub fn check(name: impl Into<String>, value: String, target: &'static str, pass: bool) -> Row {
     Row {
         name: name.into(),
         value,
@@ -88,51 +88,21 @@ impl Report {
 
     /// The table, ready to print.
     pub fn table(&self) -> String {
-        let rows = self.rows();
-        let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
-        let v = rows.iter().map(|r| r.value.len()).max().unwrap_or(0);
-        let mut out = String::new();
-        out.push_str(&format!(
-            "AnyCode terminal bench ({} CPUs, load average {:.2} before / {:.2} after; MB = 10^6 bytes)\n",
+        let header = format!(
+            "AnyCode terminal bench ({} CPUs, load average {:.2} before / {:.2} after; MB = 10^6 bytes)\n  echo: {} keys after {} warm-up, one at a time; throughput: `{}`, {} runs, medians",
             cpus(),
             self.load.0,
-            self.load.1
-        ));
-        out.push_str(&format!(
-            "  echo: {} keys after {} warm-up, one at a time; throughput: `{}`, {} runs, medians\n\n",
+            self.load.1,
             self.echo.keys,
             self.echo.warmup,
             pipeline(self.throughput.size_mib),
             self.throughput.ws.len(),
-        ));
-        out.push_str(&format!(
-            "{:<w$}  {:>v$}  {:<8}  result\n",
-            "metric", "value", "target"
-        ));
-        out.push_str(&format!("{}\n", "-".repeat(w + v + 20)));
-        for r in &rows {
-            let (target, verdict) = match r.target {
-                Some((t, pass)) => (t, if pass { "PASS" } else { "MISS" }),
-                None => ("", ""),
-            };
-            out.push_str(&format!(
-                "{:<w$}  {:>v$}  {:<8}  {verdict}\n",
-                r.name, r.value, target
-            ));
-        }
-        out
+        );
+        table(&header, &self.rows())
     }
 
     pub fn to_json(&self) -> Value {
-        let targets: Vec<Value> = self
-            .rows()
-            .into_iter()
-            .filter_map(|r| {
-                r.target.map(|(target, pass)| {
-                    json!({"metric": r.name, "value": r.value, "target": target, "pass": pass})
-                })
-            })
-            .collect();
+        let targets = targets_json(&self.rows());
         json!({
             "cpus": cpus(),
             "load_average": [self.load.0, self.load.1],
@@ -144,7 +114,65 @@ impl Report {
     }
 }
 
-fn cpus() -> usize {
+/// `header`, then one line per row with its value, target and PASS/MISS.
+pub fn table(header: &str, rows: &[Row]) -> String {
+    let w = rows
+        .iter()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let v = rows
+        .iter()
+        .map(|r| r.value.chars().count())
+        .max()
+        .unwrap_or(0);
+    let t = rows
+        .iter()
+        .filter_map(|r| r.target.map(|(t, _)| t.len()))
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    let mut out = format!("{header}\n\n");
+    out.push_str(&format!(
+        "{:<w$}  {:>v$}  {:<t$}  result\n",
+        "metric", "value", "target"
+    ));
+    out.push_str(&format!("{}\n", "-".repeat(w + v + t + 12)));
+    for r in rows {
+        let (target, verdict) = match r.target {
+            Some((t, pass)) => (t, if pass { "PASS" } else { "MISS" }),
+            None => ("", ""),
+        };
+        out.push_str(&format!(
+            "{:<w$}  {:>v$}  {:<t$}  {verdict}\n",
+            r.name, r.value, target
+        ));
+    }
+    out
+}
+
+/// The rows that have a target, as JSON.
+pub fn targets_json(rows: &[Row]) -> Value {
+    rows.iter()
+        .filter_map(|r| {
+            r.target.map(|(target, pass)| {
+                json!({"metric": r.name, "value": r.value, "target": target, "pass": pass})
+            })
+        })
+        .collect()
+}
+
+/// Nearest-rank percentile of sorted samples (NaN when there are none).
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let n = sorted.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * n as f64).ceil() as usize;
+    sorted[rank.clamp(1, n) - 1]
+}
+
+pub fn cpus() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)

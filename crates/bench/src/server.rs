@@ -24,6 +24,11 @@ pub struct Server {
 impl Server {
     /// Starts `bin serve` and waits for its URL line. Its log goes to `<data-dir>/server.log`.
     pub async fn start(bin: &Path) -> anyhow::Result<Self> {
+        Self::start_with(bin, &[]).await
+    }
+
+    /// [`Server::start`] with extra `serve` arguments.
+    pub async fn start_with(bin: &Path, extra: &[&str]) -> anyhow::Result<Self> {
         let dir = tempfile::Builder::new()
             .prefix("anycode-bench-")
             .tempdir()
@@ -34,6 +39,7 @@ impl Server {
             .arg("serve")
             .args(["--port", "0", "--token", &token, "--data-dir"])
             .arg(dir.path())
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)
@@ -67,6 +73,10 @@ impl Server {
 
     pub fn api(&self) -> Api {
         Api::new(self.port, &self.token)
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
     }
 
     pub fn recording(&self, id: &str) -> PathBuf {
