@@ -188,6 +188,14 @@ pub enum Message {
         truncated: bool,
     },
 
+    /// A Claude Code hook fired inside the sandbox (from `anycode-agent hook`, relayed by the
+    /// daemon to the server). `terminal` is the AnyCode terminal the CLI runs in, if any.
+    Hook {
+        terminal: Option<String>,
+        event: String,
+        payload: serde_json::Value,
+    },
+
     /// The agent accepted a connection on its loopback proxy `kind` (e.g. `egress`).
     TunnelOpen {
         tunnel: u32,

@@ -30,10 +30,12 @@ struct Sub {
 }
 
 pub async fn serve<R, W>(
+    first: Frame,
     mut r: R,
     mut w: W,
     terminals: Arc<Terminals>,
     tunnels: Tunnels,
+    hooks: crate::daemon::HookQueue,
     stop: CancellationToken,
 ) -> Result<(), ProtoError>
 where
@@ -41,7 +43,7 @@ where
     W: AsyncWrite + Unpin + Send + 'static,
 {
     // Hello first, both ways.
-    match read_frame(&mut r).await? {
+    match first {
         Frame::Control(Message::Hello { version, .. }) if version == VERSION => {}
         Frame::Control(Message::Hello { version, .. }) => {
             return Err(ProtoError::Malformed(format!(
@@ -89,6 +91,11 @@ where
     let result = loop {
         tokio::select! {
             _ = stop.cancelled() => break Ok(()),
+            hook = hooks.pop() => {
+                if out_tx.send(Frame::Control(hook)).await.is_err() {
+                    break Ok(());
+                }
+            }
             accepted = accept_rx.recv() => {
                 let Some(a) = accepted else { continue };
                 let id = next_tunnel;

@@ -13,6 +13,7 @@ pub struct Options {
     pub socket: PathBuf,
     pub state_dir: PathBuf,
     pub egress_port: u16,
+    pub model_port: u16,
 }
 
 pub async fn run(opts: Options) -> std::io::Result<()> {
@@ -24,7 +25,8 @@ pub async fn run(opts: Options) -> std::io::Result<()> {
     restrict(&opts.socket);
     std::fs::create_dir_all(opts.state_dir.join("recordings"))?;
     let terminals = Arc::new(Terminals::new(opts.state_dir.join("recordings")));
-    let tunnels = Tunnels::listen(opts.egress_port).await?;
+    let tunnels = Tunnels::listen(opts.egress_port, opts.model_port).await?;
+    let hooks = HookQueue::default();
     tracing::info!(socket = %opts.socket.display(), egress = tunnels.ports().get("egress").copied().unwrap_or(0), "agent ready");
 
     let shutdown = CancellationToken::new();
@@ -41,7 +43,8 @@ pub async fn run(opts: Options) -> std::io::Result<()> {
             shutdown.cancel();
         });
     }
-    let mut current: Option<CancellationToken> = None;
+    let current: Arc<std::sync::Mutex<Option<CancellationToken>>> =
+        Arc::new(std::sync::Mutex::new(None));
     loop {
         let stream = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -50,15 +53,32 @@ pub async fn run(opts: Options) -> std::io::Result<()> {
                 Err(e) => { tracing::warn!(error = %e, "accept failed"); continue; }
             },
         };
-        if let Some(prev) = current.take() {
-            prev.cancel();
-        }
-        let token = shutdown.child_token();
-        current = Some(token.clone());
-        let (terminals, tunnels) = (Arc::clone(&terminals), tunnels.clone());
+        let token = Replacing {
+            token: shutdown.child_token(),
+            current: Arc::clone(&current),
+        };
+        let (terminals, tunnels, hooks) = (Arc::clone(&terminals), tunnels.clone(), hooks.clone());
         tokio::spawn(async move {
-            let (r, w) = stream.into_split();
-            if let Err(e) = crate::conn::serve(r, w, terminals, tunnels, token).await {
+            let (mut r, w) = stream.into_split();
+            // The first frame says who connected: the server (hello) or a hook process.
+            let first = match tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                agent_proto::read_frame(&mut r),
+            )
+            .await
+            {
+                Ok(Ok(f)) => f,
+                _ => return,
+            };
+            if let agent_proto::Frame::Control(msg @ agent_proto::Message::Hook { .. }) = first {
+                hooks.push(msg);
+                return;
+            }
+            // Only a server connection replaces the current one.
+            token.cancel_previous();
+            if let Err(e) =
+                crate::conn::serve(first, r, w, terminals, tunnels, hooks, token.token).await
+            {
                 tracing::info!(error = %e, "server connection ended");
             }
         });
@@ -66,6 +86,95 @@ pub async fn run(opts: Options) -> std::io::Result<()> {
     terminals.close_all().await;
     let _ = std::fs::remove_file(&opts.socket);
     Ok(())
+}
+
+/// A server connection's token; when it turns out to be a server (not a hook), it cancels the
+/// previous server connection and becomes the current one.
+struct Replacing {
+    token: CancellationToken,
+    current: Arc<std::sync::Mutex<Option<CancellationToken>>>,
+}
+
+impl Replacing {
+    fn cancel_previous(&self) {
+        let mut cur = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(prev) = cur.replace(self.token.clone()) {
+            prev.cancel();
+        }
+    }
+}
+
+/// Hook events waiting for the server (bounded: the oldest are dropped when nobody listens).
+#[derive(Clone, Default)]
+pub struct HookQueue {
+    inner: Arc<(
+        std::sync::Mutex<std::collections::VecDeque<agent_proto::Message>>,
+        tokio::sync::Notify,
+    )>,
+}
+
+impl HookQueue {
+    const MAX: usize = 1024;
+
+    pub fn push(&self, m: agent_proto::Message) {
+        let mut q = self.inner.0.lock().unwrap_or_else(|p| p.into_inner());
+        if q.len() >= Self::MAX {
+            q.pop_front();
+        }
+        q.push_back(m);
+        drop(q);
+        self.inner.1.notify_waiters();
+        self.inner.1.notify_one();
+    }
+
+    /// Waits for the next event.
+    pub async fn pop(&self) -> agent_proto::Message {
+        loop {
+            let notified = self.inner.1.notified();
+            if let Some(m) = self
+                .inner
+                .0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .pop_front()
+            {
+                return m;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// `anycode-agent hook EVENT`: Claude Code runs this for each hook with the event's JSON on
+/// stdin. It relays the event to the daemon and exits 0 at once — never blocking or failing
+/// Claude, whatever happens.
+pub async fn hook(socket: &Path, event: &str) {
+    use tokio::io::AsyncReadExt;
+    let mut input = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        tokio::io::stdin().take(1024 * 1024).read_to_end(&mut input),
+    )
+    .await;
+    let payload: serde_json::Value =
+        serde_json::from_slice(&input).unwrap_or(serde_json::Value::Null);
+    let terminal = std::env::var("ANYCODE_TERMINAL_ID")
+        .ok()
+        .filter(|t| !t.is_empty());
+    let msg = agent_proto::Message::Hook {
+        terminal,
+        event: event.to_string(),
+        payload,
+    };
+    let send = async {
+        let mut s = UnixStream::connect(socket).await?;
+        agent_proto::write_frame(&mut s, &agent_proto::Frame::Control(msg))
+            .await
+            .map_err(std::io::Error::other)?;
+        use tokio::io::AsyncWriteExt;
+        s.shutdown().await
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), send).await;
 }
 
 /// Only the sandbox user may connect.

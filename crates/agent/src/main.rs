@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 fn usage() -> ! {
     eprintln!(
-        "usage: anycode-agent daemon --socket PATH --state-dir DIR [--egress-port N]\n       anycode-agent attach --socket PATH\n       anycode-agent --version"
+        "usage: anycode-agent daemon --socket PATH --state-dir DIR [--egress-port N] [--model-port N]\n       anycode-agent attach --socket PATH\n       anycode-agent hook EVENT   (Claude Code hook; JSON on stdin)\n       anycode-agent --version"
     );
     std::process::exit(2)
 }
@@ -41,9 +41,15 @@ fn main() {
             let state = flag(&args, "--state-dir")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| usage());
-            let egress_port = flag(&args, "--egress-port")
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(0);
+            // Ports of the loopback proxies: flags, else environment, else any free port.
+            let port = |flag_name: &str, env_name: &str| {
+                flag(&args, flag_name)
+                    .or_else(|| std::env::var(env_name).ok())
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(0)
+            };
+            let egress_port = port("--egress-port", "ANYCODE_EGRESS_PORT");
+            let model_port = port("--model-port", "ANYCODE_MODEL_PORT");
             if std::process::id() == 1 && std::env::var_os("ANYCODE_AGENT_CHILD").is_none() {
                 std::process::exit(reaper::run_as_init());
             }
@@ -57,6 +63,7 @@ fn main() {
                     socket,
                     state_dir: state,
                     egress_port,
+                    model_port,
                 })) {
                     Ok(()) => 0,
                     Err(e) => {
@@ -70,6 +77,19 @@ fn main() {
                 }
             };
             std::process::exit(code);
+        }
+        Some("hook") => {
+            // Never fail Claude: any problem ends in exit 0.
+            let event = args.get(1).cloned().unwrap_or_default();
+            let socket = std::env::var("ANYCODE_AGENT_SOCKET")
+                .map(PathBuf::from)
+                .unwrap_or_else(|_| PathBuf::from("/run/anycode/agent.sock"));
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                rt.block_on(daemon::hook(&socket, &event));
+            }
         }
         Some("attach") => {
             let socket = flag(&args, "--socket")

@@ -19,10 +19,10 @@ pub struct Tunnels {
 }
 
 impl Tunnels {
-    pub async fn listen(egress_port: u16) -> std::io::Result<Self> {
+    pub async fn listen(egress_port: u16, model_port: u16) -> std::io::Result<Self> {
         let sink: Arc<Mutex<Option<mpsc::Sender<Accepted>>>> = Arc::new(Mutex::new(None));
         let mut ports = BTreeMap::new();
-        for (kind, port) in [("egress", egress_port)] {
+        for (kind, port) in [("egress", egress_port), ("model", model_port)] {
             let listener = TcpListener::bind(("127.0.0.1", port)).await?;
             ports.insert(kind.to_string(), listener.local_addr()?.port());
             let sink = Arc::clone(&sink);

@@ -97,11 +97,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     cfg.egress_allow = args.egress_allow;
 
     let shutdown = CancellationToken::new();
-    let signals = shutdown.clone();
+    // Install the handlers before printing the URL: a SIGTERM right after start-up must shut
+    // down cleanly, not kill the process with the default action.
+    let signals = signal_handlers()?;
+    let cancel = shutdown.clone();
     tokio::spawn(async move {
-        wait_for_signal().await;
+        wait_for_signal(signals).await;
         tracing::info!("shutting down");
-        signals.cancel();
+        cancel.cancel();
     });
 
     let shown_host = if addr.ip().is_unspecified() {
@@ -128,14 +131,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     server::run(listener, cfg, shutdown).await
 }
 
-async fn wait_for_signal() {
+type Signals = (tokio::signal::unix::Signal, tokio::signal::unix::Signal);
+
+fn signal_handlers() -> anyhow::Result<Signals> {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        return std::future::pending().await;
-    };
+    Ok((
+        signal(SignalKind::terminate())?,
+        signal(SignalKind::interrupt())?,
+    ))
+}
+
+async fn wait_for_signal((mut term, mut int): Signals) {
     tokio::select! {
         _ = term.recv() => {}
         _ = int.recv() => {}

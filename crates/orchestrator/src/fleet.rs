@@ -17,6 +17,7 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::agent_state::{AgentStates, AgentStatus};
 use crate::terminals::{terminal_name, HubError, NewTerminal, TerminalHub};
 
 #[derive(Debug, Clone)]
@@ -77,6 +78,14 @@ pub enum FleetEvent {
     Sandbox(String),
     SandboxRemoved(String),
     Terminal(String),
+    /// A terminal's Claude agent changed state.
+    AgentState(String),
+    /// The model upstream limited a sandbox (429) or was overloaded (529).
+    RateLimited {
+        sandbox: String,
+        status: u16,
+        retry_after_secs: Option<u64>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -172,6 +181,10 @@ pub struct Fleet {
     /// Sandboxes in the middle of a user's start/stop/destroy: engine events about them are
     /// the operation's own echo, not news, and must not overwrite its outcome.
     busy: Mutex<std::collections::HashSet<String>>,
+    /// Claude agents' states, from hooks.
+    states: Arc<AgentStates>,
+    /// Sandbox → SHA-256 of its live model-proxy token.
+    tokens: Mutex<HashMap<String, String>>,
     events: broadcast::Sender<FleetEvent>,
     observer: LifecycleObserver,
     tasks: TaskTracker,
@@ -212,6 +225,12 @@ impl Fleet {
         observer: LifecycleObserver,
         shutdown: CancellationToken,
     ) -> Arc<Self> {
+        let events = broadcast::channel(1024).0;
+        let states = AgentStates::new(events.clone());
+        let tunnels: Arc<dyn TunnelHandler> = Arc::new(LinkEvents {
+            inner: tunnels,
+            states: Arc::clone(&states),
+        });
         Arc::new(Self {
             store,
             driver,
@@ -224,7 +243,9 @@ impl Fleet {
             stats: Mutex::new(HashMap::new()),
             activity: Mutex::new(HashMap::new()),
             busy: Mutex::new(std::collections::HashSet::new()),
-            events: broadcast::channel(1024).0,
+            states,
+            tokens: Mutex::new(HashMap::new()),
+            events,
             observer,
             tasks: TaskTracker::new(),
             shutdown,
@@ -252,6 +273,10 @@ impl Fleet {
     /// Reconciles records with the engine, then starts the engine-event watcher, the idle
     /// sweeper and the stats poller.
     pub async fn start(self: &Arc<Self>) {
+        match self.store.live_sandbox_tokens().await {
+            Ok(tokens) => *lock(&self.tokens) = tokens.into_iter().collect(),
+            Err(e) => tracing::warn!(error = %e, "cannot load sandbox tokens"),
+        }
         if let Err(e) = self.reconcile().await {
             tracing::warn!(error = %e, "reconciliation failed; will retry on engine events");
         }
@@ -795,6 +820,32 @@ impl Fleet {
         self.set_status(&id, SandboxState::Creating, None).await?;
 
         let dir = self.cfg.sandboxes_dir.join(&id);
+        let token = crate::claude::new_proxy_token();
+        let hash = crate::claude::token_hash(&token);
+        self.store.set_sandbox_token(&id, &hash).await?;
+        lock(&self.tokens).insert(id.clone(), hash);
+        let local = self.driver.kind() == "local";
+        let (config_dir, agent_in_sandbox) = if local {
+            (
+                dir.join("state").join("claude").display().to_string(),
+                self.cfg.agent_binary.display().to_string(),
+            )
+        } else {
+            (
+                crate::claude::CONFIG_DIR_IN_SANDBOX.to_string(),
+                sandbox::AGENT_PATH_IN_SANDBOX.to_string(),
+            )
+        };
+        // The sandbox's own proxy token lives in its environment (never the real credential).
+        let mut env = crate::claude::env(None, &config_dir);
+        env.insert("ANTHROPIC_AUTH_TOKEN".into(), token);
+        env.insert("ANYCODE_SANDBOX_ID".into(), id.clone());
+        if local {
+            env.insert(
+                "ANYCODE_AGENT_SOCKET".into(),
+                dir.join("state").join("agent.sock").display().to_string(),
+            );
+        }
         let spec = SandboxSpec {
             id: id.clone(),
             name,
@@ -804,13 +855,15 @@ impl Fleet {
             agent_binary: self.cfg.agent_binary.clone(),
             limits,
             network,
-            env: BTreeMap::from([("ANYCODE_SANDBOX_ID".to_string(), id.clone())]),
+            env,
         };
         let made = async {
             std::fs::create_dir_all(&spec.workspace_dir)
                 .map_err(|e| FleetError::Failed(format!("cannot create the workspace: {e}")))?;
             std::fs::create_dir_all(spec.state_dir.join("recordings"))
                 .map_err(|e| FleetError::Failed(format!("cannot create the state dir: {e}")))?;
+            crate::claude::prepare_config(&spec.state_dir.join("claude"), &agent_in_sandbox)
+                .map_err(|e| FleetError::Failed(format!("cannot prepare Claude's config: {e}")))?;
             let o = self.driver.create(&spec).await?;
             self.store.set_sandbox_runtime(&id, &o.runtime_id).await?;
             Ok::<_, FleetError>(())
@@ -931,6 +984,9 @@ impl Fleet {
         self.driver.remove(id).await?;
         lock(&self.mirrors).retain(|_, (sb, _)| sb != id);
         self.hub.drop_sandbox(id).await?;
+        // Revoking a sandbox revokes its model-proxy token.
+        lock(&self.tokens).remove(id);
+        self.store.revoke_sandbox_token(id).await?;
         self.set_status(id, SandboxState::Destroyed, None).await?;
         let _ = std::fs::remove_dir_all(self.cfg.sandboxes_dir.join(id));
         lock(&self.stats).remove(id);
@@ -969,7 +1025,49 @@ impl Fleet {
             env.insert("NO_PROXY".into(), "localhost,127.0.0.1".into());
             env.insert("no_proxy".into(), "localhost,127.0.0.1".into());
         }
+        if let Some(port) = link.welcome.tunnel_ports.get("model") {
+            env.insert(
+                "ANTHROPIC_BASE_URL".into(),
+                format!("http://127.0.0.1:{port}"),
+            );
+        }
         env
+    }
+
+    // ---------- Claude agents ----------
+
+    /// Whether `token` is `sandbox`'s live model-proxy token.
+    pub fn token_valid(&self, sandbox: &str, token: &str) -> bool {
+        let want = lock(&self.tokens).get(sandbox).cloned();
+        want.is_some_and(|h| {
+            constant_time_eq(h.as_bytes(), crate::claude::token_hash(token).as_bytes())
+        })
+    }
+
+    pub fn agent_status(&self, terminal: &str) -> Option<AgentStatus> {
+        self.states.get(terminal)
+    }
+
+    pub fn agent_statuses(&self) -> Vec<(String, AgentStatus)> {
+        self.states.all()
+    }
+
+    /// The user typed into a terminal (an interrupt key may end a turn without a hook).
+    pub fn agent_input(&self, terminal: &str, data: &[u8]) {
+        self.states.input(terminal, data);
+    }
+
+    pub fn agent_seen(&self, terminal: &str) {
+        self.states.seen(terminal);
+    }
+
+    /// Reported by the model proxy.
+    pub fn rate_limited(&self, sandbox: &str, status: u16, retry_after_secs: Option<u64>) {
+        self.emit(FleetEvent::RateLimited {
+            sandbox: sandbox.to_string(),
+            status,
+            retry_after_secs,
+        });
     }
 
     pub async fn exec(
@@ -1034,7 +1132,15 @@ impl Fleet {
         let tid = TerminalId::new();
         let mut env = Self::process_env(&link);
         env.insert("TERM".into(), "xterm-256color".into());
+        // Hooks report which terminal they fired in.
+        env.insert("ANYCODE_TERMINAL_ID".into(), tid.to_string());
         env.extend(req.env.clone());
+        if argv
+            .first()
+            .is_some_and(|a| a.rsplit('/').next() == Some("claude"))
+        {
+            self.states.starting(&tid.to_string(), Some(id));
+        }
         link.create_terminal(
             &tid.to_string(),
             argv.clone(),
@@ -1089,6 +1195,36 @@ impl Fleet {
 
 /// A mirror keyed by the agent's terminal id (the record's id). Sizes come from validated
 /// records, so the session always starts.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// What an agent link reports besides terminal output: tunnels go to the server's handler,
+/// hooks to the agents' state machine.
+struct LinkEvents {
+    inner: Arc<dyn TunnelHandler>,
+    states: Arc<AgentStates>,
+}
+
+impl TunnelHandler for LinkEvents {
+    fn handle(&self, sandbox: &str, tunnel: sandbox::link::Tunnel) {
+        self.inner.handle(sandbox, tunnel);
+    }
+
+    fn hook(
+        &self,
+        sandbox: &str,
+        terminal: Option<String>,
+        event: String,
+        payload: serde_json::Value,
+    ) {
+        match terminal {
+            Some(t) => self.states.hook(sandbox, &t, &event, &payload),
+            None => tracing::debug!(sandbox, event, "hook from outside an AnyCode terminal"),
+        }
+    }
+}
+
 /// Clears a sandbox's busy mark when its operation ends, however it ends.
 struct BusyGuard<'a> {
     fleet: &'a Fleet,

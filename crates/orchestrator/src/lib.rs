@@ -5,10 +5,13 @@
 //! - [`fleet`]: sandboxes — create/start/stop/destroy through a `SandboxDriver`, agent links
 //!   (reconnected after a drop or a server restart), reconciliation with the engine, idle TTL,
 //!   resource stats, change events.
-//! - [`egress`]: the server side of each sandbox's loopback egress proxy.
-pub mod egress_tunnel;
+//! - [`tunnels`]: the server side of each sandbox's loopback ports (egress and model proxies).
+//! - [`agent_state`]: each Claude agent's state from hooks; [`claude`]: its config and env.
+pub mod agent_state;
+pub mod claude;
 pub mod fleet;
 pub mod terminals;
+pub mod tunnels;
 
 pub use fleet::{Fleet, FleetConfig, FleetError, FleetEvent, NewSandbox, SandboxState};
 pub use terminals::{HubConfig, HubError, NewTerminal, TerminalHub};

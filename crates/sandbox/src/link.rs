@@ -53,6 +53,15 @@ pub struct Tunnel {
 /// Serves tunnels (egress proxy, model proxy) on the server side.
 pub trait TunnelHandler: Send + Sync + 'static {
     fn handle(&self, sandbox: &str, tunnel: Tunnel);
+    /// A Claude Code hook fired in the sandbox (relayed by the agent).
+    fn hook(
+        &self,
+        _sandbox: &str,
+        _terminal: Option<String>,
+        _event: String,
+        _payload: serde_json::Value,
+    ) {
+    }
 }
 
 /// A terminal mirror: the session viewers attach to, and its control queue (held by whichever
@@ -520,6 +529,13 @@ async fn reader<R: AsyncRead + Unpin>(
             }
             Frame::Control(Message::TunnelClose { tunnel }) => {
                 lock(&link.tunnels).remove(&tunnel);
+            }
+            Frame::Control(Message::Hook {
+                terminal,
+                event,
+                payload,
+            }) => {
+                tunnels.hook(&link.sandbox, terminal, event, payload);
             }
             Frame::Control(msg) => {
                 if let Some(id) = msg.reply_id() {

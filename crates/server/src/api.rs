@@ -1,4 +1,5 @@
 //! REST handlers, one module per resource. Handlers parse, call one core function, map the result.
+pub mod claude;
 pub mod sandboxes;
 pub mod terminals;
 

@@ -7,6 +7,7 @@
 //!   token, Host, Origin; [`observability`]: request ids and Prometheus; [`assets`]: the SPA.
 pub mod api;
 mod assets;
+mod claude;
 pub mod error;
 pub mod observability;
 pub mod openapi;
@@ -48,6 +49,10 @@ pub struct Config {
     pub idle_destroy: Duration,
     /// Extra egress allowlist patterns on top of the package-registry defaults.
     pub egress_allow: Vec<String>,
+    /// Where the model proxy sends requests (the public API, a corporate gateway, a mock).
+    pub anthropic_upstream: String,
+    /// Where the user's Claude login is looked for (`~/.claude`, env); `None`: this process's.
+    pub credential_sources: Option<credentials::Sources>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +79,8 @@ impl Config {
             idle_pause: Duration::from_secs(30 * 60),
             idle_destroy: Duration::from_secs(24 * 3600),
             egress_allow: Vec::new(),
+            anthropic_upstream: "https://api.anthropic.com".into(),
+            credential_sources: None,
         }
     }
 }
@@ -82,6 +89,7 @@ impl Config {
 pub struct AppState {
     pub hub: Arc<TerminalHub>,
     pub fleet: Arc<Fleet>,
+    pub claude: Arc<claude::BrokerCredentials>,
     pub metrics: Arc<Metrics>,
     pub security: Security,
     pub flow: terminal::FlowConfig,
@@ -140,6 +148,25 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(exec_in_sandbox),
         )
         .route("/ws/events", get(ws::events::events_socket))
+        .route(
+            "/api/credentials/status",
+            get(api::claude::credential_status),
+        )
+        .route(
+            "/api/credentials",
+            axum::routing::post(api::claude::add_credential),
+        )
+        .route(
+            "/api/credentials/{id}",
+            axum::routing::delete(api::claude::delete_credential),
+        )
+        .route("/api/inbox", get(api::claude::inbox))
+        .route("/api/agents", get(api::claude::list_agents))
+        .route("/api/usage", get(api::claude::usage))
+        .route(
+            "/api/terminals/{id}/seen",
+            axum::routing::post(api::claude::mark_seen),
+        )
         .route("/api/terminals", get(list_terminals).post(create_terminal))
         .route(
             "/api/terminals/{id}",
@@ -225,6 +252,35 @@ pub async fn build(
         allow.extend(egress::Allowlist::new(&cfg.egress_allow)?);
     }
     let observer_metrics = Arc::clone(&metrics);
+    // The credentials broker: the user's login, found or stored (encrypted) in the data dir.
+    let cred_store = Arc::new(credentials::CredentialStore::open(&cfg.data_dir)?);
+    let sources = cfg
+        .credential_sources
+        .clone()
+        .unwrap_or_else(credentials::Sources::from_process);
+    let mut broker = credentials::Broker::new(sources).with_store(cred_store);
+    if let Ok(r) = credentials::Refresher::new(credentials::RefreshConfig::default()) {
+        broker = broker.with_refresher(Arc::new(r));
+    }
+    let claude = Arc::new(claude::BrokerCredentials {
+        broker: Arc::new(broker),
+        fleet: std::sync::OnceLock::new(),
+    });
+    let fleet_cell: Arc<std::sync::OnceLock<std::sync::Weak<Fleet>>> =
+        Arc::new(std::sync::OnceLock::new());
+    let limits_fleet = Arc::clone(&fleet_cell);
+    let proxy = model_proxy::Proxy::new(
+        model_proxy::ProxyConfig {
+            upstream: cfg.anthropic_upstream.clone(),
+        },
+        Arc::clone(&claude) as Arc<dyn model_proxy::Credentials>,
+        Arc::new(claude::StoreUsage(store.clone())),
+        Arc::new(move |rl: model_proxy::RateLimit| {
+            if let Some(f) = limits_fleet.get().and_then(std::sync::Weak::upgrade) {
+                f.rate_limited(&rl.sandbox, rl.status, rl.retry_after_secs);
+            }
+        }),
+    );
     let fleet = Fleet::new(
         store,
         driver,
@@ -243,8 +299,9 @@ pub async fn build(
                 .clamp(Duration::from_millis(200), Duration::from_secs(30)),
             stats_every: Duration::from_secs(2),
         },
-        Arc::new(orchestrator::egress_tunnel::EgressTunnels::new(
+        Arc::new(orchestrator::tunnels::SandboxTunnels::new(
             egress::Policy::new(allow),
+            Some(proxy),
         )),
         Arc::new(move |op, d| {
             observer_metrics
@@ -254,10 +311,13 @@ pub async fn build(
         }),
         shutdown.child_token(),
     );
+    let _ = claude.fleet.set(Arc::downgrade(&fleet));
+    let _ = fleet_cell.set(Arc::downgrade(&fleet));
     fleet.start().await;
     let state = AppState {
         hub,
         fleet,
+        claude,
         metrics,
         security: Security::new(&cfg.token, &cfg.allowed_hosts, &cfg.allowed_origins),
         flow: cfg.flow,

@@ -8,8 +8,10 @@ use sqlx::{Row, SqlitePool};
 
 mod ids;
 mod sandboxes;
+mod usage;
 pub use ids::TerminalId;
 pub use sandboxes::{NameTaken, SandboxRecord};
+pub use usage::UsageRow;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

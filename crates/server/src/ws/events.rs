@@ -55,6 +55,16 @@ async fn run(mut socket: WebSocket, state: AppState) {
                         None => json!({"type": "terminal_removed", "payload": {"id": id}}),
                     }
                 }
+                Ok(FleetEvent::AgentState(tid)) => match state.fleet.agent_status(&tid) {
+                    Some(s) => {
+                        let sandbox = s.sandbox_id.clone();
+                        json!({"type": "agent_state", "payload": {"terminalId": tid, "sandboxId": sandbox, "agent": crate::api::claude::agent_view(s)}})
+                    }
+                    None => continue,
+                },
+                Ok(FleetEvent::RateLimited { sandbox, status, retry_after_secs }) => {
+                    json!({"type": "rate_limited", "payload": {"sandboxId": sandbox, "status": status, "retryAfterSecs": retry_after_secs}})
+                }
                 Err(RecvError::Lagged(_)) => json!({"type": "resync"}),
                 Err(RecvError::Closed) => break,
             },

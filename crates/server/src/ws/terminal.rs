@@ -48,13 +48,19 @@ pub async fn terminal_socket(
             gauge.inc();
             match session {
                 Some(session) => {
-                    let conn = Connection::new(
+                    let mut conn = Connection::new(
                         socket,
                         session,
                         &metrics,
                         state.flow,
                         state.shutdown.clone(),
                     );
+                    // Interrupt keys can end a Claude turn without a hook: the agent-state
+                    // machine watches input (never screen text).
+                    let (fleet, tid) = (Arc::clone(&state.fleet), id.clone());
+                    conn.on_input =
+                        Some(Box::new(move |data: &[u8]| fleet.agent_input(&tid, data)));
+                    state.fleet.agent_seen(&id);
                     conn.run(q, state.hub.clone(), id).await;
                 }
                 None => {
@@ -71,6 +77,9 @@ pub async fn terminal_socket(
         })
 }
 
+/// Sees every keystroke sent to the terminal (for the agent-state machine).
+type InputObserver = Box<dyn Fn(&[u8]) + Send>;
+
 struct Counters {
     in_input: IntCounter,
     in_other: IntCounter,
@@ -86,6 +95,7 @@ struct Connection {
     counters: Counters,
     last_seen: Instant,
     warned_backpressure: bool,
+    on_input: Option<InputObserver>,
 }
 
 enum Flow {
@@ -115,6 +125,7 @@ impl Connection {
             },
             last_seen: Instant::now(),
             warned_backpressure: false,
+            on_input: None,
         }
     }
 
@@ -413,6 +424,9 @@ impl Connection {
     }
 
     async fn input(&mut self, data: Bytes) {
+        if let Some(f) = &self.on_input {
+            f(&data);
+        }
         match self.session.try_input(data) {
             Ok(()) => self.warned_backpressure = false,
             Err(SessionError::Backpressure) if !self.warned_backpressure => {

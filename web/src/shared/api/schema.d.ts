@@ -4,6 +4,87 @@
  */
 
 export interface paths {
+    "/api/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The state of every Claude agent AnyCode knows (live changes: `agent_state` on `/ws/events`). */
+        get: operations["list_agents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["add_credential"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/credentials/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["credential_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/credentials/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["delete_credential"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["inbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sandboxes": {
         parameters: {
             query?: never;
@@ -148,6 +229,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/terminals/{id}/seen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["mark_seen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -155,6 +268,27 @@ export interface components {
         AckPayload: {
             /** Format: int64 */
             offset: number;
+        };
+        AddCredentialRequest: {
+            /** @description `api_key` or `oauth_token` (from `claude setup-token`). */
+            kind: components["schemas"]["StoredKind"];
+            value: string;
+        };
+        AgentEntry: {
+            agent: components["schemas"]["AgentStatusView"];
+            sandboxId?: string | null;
+            terminalId: string;
+        };
+        /** @enum {string} */
+        AgentStateView: "starting" | "working" | "waiting_for_input" | "idle" | "done" | "error";
+        AgentStatusView: {
+            reason?: string | null;
+            sessionId?: string | null;
+            /** Format: date-time */
+            since: string;
+            state: components["schemas"]["AgentStateView"];
+            /** @description A turn finished and nobody has looked since. */
+            turnFinished: boolean;
         };
         CommandPayload: {
             command: components["schemas"]["TerminalCommand"];
@@ -187,6 +321,49 @@ export interface components {
             rows?: number | null;
             /** @description Run inside this sandbox instead of on the host. */
             sandboxId?: string | null;
+        };
+        /** @description A credential as it is safe to show: never the secret, only a short prefix. */
+        CredentialInfo: {
+            /** @description RFC 3339 time it was added (stored credentials only). */
+            created_at?: string | null;
+            /** @description Why this source cannot be used, e.g. "credentials file is not valid JSON". */
+            error?: string | null;
+            expired: boolean;
+            /** @description RFC 3339, when known. */
+            expires_at?: string | null;
+            /**
+             * @description A uuid for stored credentials; `file`, `keychain`, `env:CLAUDE_CODE_OAUTH_TOKEN` or
+             *     `env:ANTHROPIC_API_KEY` for discovered ones.
+             */
+            id: string;
+            kind: components["schemas"]["CredentialKind"];
+            /** @description The first few characters followed by `…`; absent when the source could not be read. */
+            prefix?: string | null;
+            source: components["schemas"]["CredentialSource"];
+            /** @description `pro`, `max`, … when the source says so. */
+            subscription_type?: string | null;
+            /** @description Something worth telling the user that does not stop the credential from being used. */
+            warning?: string | null;
+        };
+        /**
+         * @description What a credential is.
+         * @enum {string}
+         */
+        CredentialKind: "api_key" | "oauth_token" | "oauth_subscription";
+        /**
+         * @description Where a credential came from.
+         * @enum {string}
+         */
+        CredentialSource: "stored" | "file" | "keychain" | "env";
+        CredentialStatus: {
+            /** @description The credential the proxy uses (its id), when there is one. */
+            active?: string | null;
+            /** @description Whether the proxy has a usable credential now. */
+            configured: boolean;
+            /** @description Everything found or stored, safe to show. */
+            credentials: components["schemas"]["CredentialInfo"][];
+            /** @description Why there is none, when there is none. */
+            problem?: string | null;
         };
         /** @description The error body (documented in OpenAPI). */
         ErrorBody: {
@@ -249,6 +426,18 @@ export interface components {
              */
             window: number;
         };
+        InboxItem: {
+            kind: components["schemas"]["InboxKind"];
+            message?: string | null;
+            sandboxId?: string | null;
+            sandboxName?: string | null;
+            /** Format: date-time */
+            since: string;
+            terminalId: string;
+            terminalName?: string | null;
+        };
+        /** @enum {string} */
+        InboxKind: "waiting_for_input" | "finished" | "error";
         InputPayload: {
             data: string;
         };
@@ -313,6 +502,11 @@ export interface components {
             reason?: string | null;
             status: components["schemas"]["TerminalConnectionStatus"];
         };
+        /**
+         * @description What the user can add.
+         * @enum {string}
+         */
+        StoredKind: "api_key" | "oauth_token";
         /** @description Client → server (documented shape; parsing goes through [`Envelope`]). */
         TerminalClientMessage: {
             payload: components["schemas"]["InputPayload"];
@@ -395,6 +589,21 @@ export interface components {
             startOffset: number;
             status: components["schemas"]["TerminalStatusView"];
         };
+        UsageRowView: {
+            /** Format: int64 */
+            cacheCreationTokens: number;
+            /** Format: int64 */
+            cacheReadTokens: number;
+            day: string;
+            /** Format: int64 */
+            inputTokens: number;
+            model: string;
+            /** Format: int64 */
+            outputTokens: number;
+            /** Format: int64 */
+            requests: number;
+            sandboxId: string;
+        };
         WsErrorPayload: {
             code: string;
             message: string;
@@ -408,6 +617,121 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_agents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentEntry"][];
+                };
+            };
+        };
+    };
+    add_credential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddCredentialRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialInfo"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    credential_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialStatus"];
+                };
+            };
+        };
+    };
+    delete_credential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    inbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxItem"][];
+                };
+            };
+        };
+    };
     list_sandboxes: {
         parameters: {
             query?: never;
@@ -883,6 +1207,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    mark_seen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    usage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageRowView"][];
                 };
             };
         };
