@@ -81,6 +81,14 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub egress_allow: Vec<String>,
+    /// Where the model proxy sends sandboxes' requests: the public API, a corporate gateway, or a
+    /// test mock.
+    #[arg(
+        long,
+        env = "ANYCODE_ANTHROPIC_UPSTREAM",
+        default_value = "https://api.anthropic.com"
+    )]
+    pub anthropic_upstream: String,
     /// Bytes of output each terminal keeps for exact replay.
     #[arg(long, env = "ANYCODE_TERMINAL_BUFFER", default_value_t = 4 * 1024 * 1024)]
     pub terminal_buffer: usize,

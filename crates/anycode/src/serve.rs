@@ -95,6 +95,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     cfg.idle_pause = std::time::Duration::from_secs(args.idle_pause_minutes * 60);
     cfg.idle_destroy = std::time::Duration::from_secs(args.idle_destroy_hours * 3600);
     cfg.egress_allow = args.egress_allow;
+    anyhow::ensure!(
+        args.anthropic_upstream.starts_with("http://")
+            || args.anthropic_upstream.starts_with("https://"),
+        "--anthropic-upstream must be an http(s) URL"
+    );
+    cfg.anthropic_upstream = args.anthropic_upstream;
 
     let shutdown = CancellationToken::new();
     // Install the handlers before printing the URL: a SIGTERM right after start-up must shut
