@@ -65,6 +65,24 @@ impl Api {
             .ok_or_else(|| anyhow!("POST {path}: no id in {body}"))
     }
 
+    /// `POST path` with `body`; the status and the JSON answer, whatever the status.
+    pub async fn post(&self, path: &str, body: &Value) -> anyhow::Result<(u16, Value)> {
+        let res = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .with_context(|| format!("POST {path}"))?;
+        let status = res.status().as_u16();
+        let body = res
+            .json()
+            .await
+            .with_context(|| format!("POST {path}: body"))?;
+        Ok((status, body))
+    }
+
     /// `GET path` as JSON, expecting success.
     pub async fn get(&self, path: &str) -> anyhow::Result<Value> {
         let res = self

@@ -11,9 +11,13 @@
 //! **sandboxes** (Docker) — time from `POST /api/sandboxes` to a shell prompt in it, against
 //! bare `docker run`, and memory per idle sandbox; see [`sandboxes`].
 //!
+//! **claude** (Docker) — the model proxy's added latency and streaming throughput from inside a
+//! sandbox against the mock Anthropic API, and N real `claude -p` CLIs at once; see [`claude`].
+//!
 //! Each prints a table with PASS/MISS per target and writes its figures as JSON. It exits non-zero
 //! only when the bench itself fails, never because a target was missed. `scripts/bench` builds
 //! and runs it.
+mod claude;
 mod client;
 mod echo;
 mod memory;
@@ -33,7 +37,7 @@ use crate::server::Server;
 #[derive(Debug, Parser)]
 #[command(
     name = "anycode-bench",
-    about = "Terminal latency, throughput and memory, and sandbox start time and memory, of anycode"
+    about = "Terminal latency, throughput and memory, sandbox start time and memory, and Claude Code through the model proxy, of anycode"
 )]
 struct Args {
     /// Which benchmark to run.
@@ -69,12 +73,31 @@ struct Args {
     /// Where to write the sandbox figures as JSON.
     #[arg(long, default_value = "target/bench/sandboxes.json")]
     sandbox_json: PathBuf,
+    /// The `anycode-mock-model` binary (default: next to `--server`).
+    #[arg(long)]
+    mock_model: Option<PathBuf>,
+    /// Small requests of each kind (non-streaming, streaming) through the proxy and direct.
+    #[arg(long, default_value_t = 200)]
+    proxy_requests: usize,
+    /// Size of the large streamed reply, in MB.
+    #[arg(long, default_value_t = 2.0)]
+    stream_mb: f64,
+    /// Large streamed replies fetched through the proxy and direct.
+    #[arg(long, default_value_t = 10)]
+    stream_runs: usize,
+    /// Real `claude -p` CLIs run at once, one round per value.
+    #[arg(long, value_delimiter = ',', default_value = "5,20")]
+    agents: Vec<usize>,
+    /// Where to write the Claude figures as JSON.
+    #[arg(long, default_value = "target/bench/claude.json")]
+    claude_json: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Part {
     Terminals,
     Sandboxes,
+    Claude,
     All,
 }
 
@@ -86,15 +109,41 @@ async fn main() -> anyhow::Result<()> {
         "--keys, --runs, --sandboxes and --idle-sandboxes must be positive"
     );
     anyhow::ensure!(args.terminals >= 2, "--terminals must be at least 2");
-    if args.part != Part::Sandboxes {
+    anyhow::ensure!(
+        args.proxy_requests > 0
+            && args.stream_runs > 0
+            && args.stream_mb > 0.0
+            && !args.agents.is_empty()
+            && args.agents.iter().all(|&n| n > 0),
+        "--proxy-requests, --stream-runs, --stream-mb and --agents must be positive"
+    );
+    let all = args.part == Part::All;
+    if all || args.part == Part::Terminals {
         terminals(&args).await?;
     }
-    if args.part != Part::Terminals {
+    if all || args.part == Part::Sandboxes {
         let report = sandboxes::run(&args.server, args.sandboxes, args.idle_sandboxes)
             .await
             .context("sandbox bench")?;
         println!("\n{}", report.table());
         write_json(&args.sandbox_json, &report.to_json())?;
+    }
+    if all || args.part == Part::Claude {
+        let mock = args
+            .mock_model
+            .clone()
+            .unwrap_or_else(|| claude::default_mock(&args.server));
+        let opts = claude::Options {
+            server: &args.server,
+            mock: &mock,
+            requests: args.proxy_requests,
+            big_mb: args.stream_mb,
+            big_runs: args.stream_runs,
+            agents: &args.agents,
+        };
+        let report = claude::run(&opts).await.context("claude bench")?;
+        println!("\n{}", report.table());
+        write_json(&args.claude_json, &report.to_json())?;
     }
     Ok(())
 }

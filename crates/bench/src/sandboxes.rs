@@ -134,14 +134,25 @@ pub async fn run(bin: &Path, count: usize, idle: usize) -> anyhow::Result<Sandbo
 }
 
 /// `anycode serve --sandbox-driver docker` and the instance id its containers are labelled with.
-struct DockerServer {
-    server: Server,
-    instance: String,
+pub struct DockerServer {
+    pub server: Server,
+    pub instance: String,
 }
 
 impl DockerServer {
     async fn start(bin: &Path) -> anyhow::Result<Self> {
-        let server = Server::start_with(bin, &["--sandbox-driver", "docker"]).await?;
+        Self::start_with(bin, &[], &[], &[]).await
+    }
+
+    /// [`Server::start_env`] with `--sandbox-driver docker` and `extra` arguments.
+    pub async fn start_with(
+        bin: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+        unset: &[&str],
+    ) -> anyhow::Result<Self> {
+        let args = [&["--sandbox-driver", "docker"][..], extra].concat();
+        let server = Server::start_env(bin, &args, env, unset).await?;
         // The server prints its URL before it is built: wait until it answers, then the
         // instance id is written.
         server.api().get("/api/sandboxes").await?;
@@ -154,13 +165,13 @@ impl DockerServer {
         Ok(Self { server, instance })
     }
 
-    fn api(&self) -> Api {
+    pub fn api(&self) -> Api {
         self.server.api()
     }
 
     /// Deletes every sandbox through the API, stops the server, then removes whatever
     /// container of this instance (or of the baseline) is left.
-    async fn finish(self) -> anyhow::Result<()> {
+    pub async fn finish(self) -> anyhow::Result<()> {
         let api = self.api();
         let deleted = async {
             for sb in api
@@ -290,7 +301,7 @@ async fn open_sandbox(api: &Api, name: &str) -> anyhow::Result<Opened> {
 }
 
 /// Runs the docker CLI; its stdout and how long it took.
-fn docker(args: &[&str]) -> anyhow::Result<(String, Duration)> {
+pub fn docker(args: &[&str]) -> anyhow::Result<(String, Duration)> {
     let started = Instant::now();
     let out = Command::new("docker")
         .args(args)
@@ -320,7 +331,7 @@ fn parent_pid(pid: u32) -> anyhow::Result<u32> {
 }
 
 /// The usage in `docker stats`' `MemUsage` (`12.5MiB / 3.8GiB`), in bytes.
-fn mem_usage_bytes(s: &str) -> anyhow::Result<u64> {
+pub fn mem_usage_bytes(s: &str) -> anyhow::Result<u64> {
     let used = s.split('/').next().unwrap_or_default().trim();
     let split = used
         .find(|c: char| c.is_ascii_alphabetic())

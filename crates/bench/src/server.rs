@@ -29,13 +29,28 @@ impl Server {
 
     /// [`Server::start`] with extra `serve` arguments.
     pub async fn start_with(bin: &Path, extra: &[&str]) -> anyhow::Result<Self> {
+        Self::start_env(bin, extra, &[], &[]).await
+    }
+
+    /// [`Server::start_with`], with `env` set and `unset` removed from its environment.
+    pub async fn start_env(
+        bin: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+        unset: &[&str],
+    ) -> anyhow::Result<Self> {
         let dir = tempfile::Builder::new()
             .prefix("anycode-bench-")
             .tempdir()
             .context("cannot create a temporary data dir")?;
         let token = format!("bench-{}", std::process::id());
         let log = std::fs::File::create(dir.path().join("server.log"))?;
-        let mut child = Command::new(bin)
+        let mut cmd = Command::new(bin);
+        for name in unset {
+            cmd.env_remove(name);
+        }
+        let mut child = cmd
+            .envs(env.iter().copied())
             .arg("serve")
             .args(["--port", "0", "--token", &token, "--data-dir"])
             .arg(dir.path())

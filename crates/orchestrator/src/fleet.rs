@@ -80,6 +80,8 @@ pub enum FleetEvent {
     Terminal(String),
     /// A terminal's Claude agent changed state.
     AgentState(String),
+    /// A headless run logged an event or finished.
+    Run(String),
     /// The model upstream limited a sandbox (429) or was overloaded (529).
     RateLimited {
         sandbox: String,
@@ -254,6 +256,10 @@ impl Fleet {
 
     pub fn driver_kind(&self) -> &'static str {
         self.driver.kind()
+    }
+
+    pub fn event_sender(&self) -> broadcast::Sender<FleetEvent> {
+        self.events.clone()
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<FleetEvent> {

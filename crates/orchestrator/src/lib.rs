@@ -10,6 +10,7 @@
 pub mod agent_state;
 pub mod claude;
 pub mod fleet;
+pub mod runs;
 pub mod terminals;
 pub mod tunnels;
 

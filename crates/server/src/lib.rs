@@ -162,6 +162,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/inbox", get(api::claude::inbox))
         .route("/api/agents", get(api::claude::list_agents))
+        .route(
+            "/api/sandboxes/{id}/runs",
+            axum::routing::post(api::claude::start_run),
+        )
+        .route("/api/runs", get(api::claude::list_runs))
+        .route("/api/runs/{id}", get(api::claude::get_run))
         .route("/api/usage", get(api::claude::usage))
         .route(
             "/api/terminals/{id}/seen",

@@ -13,7 +13,7 @@ use crate::ws::messages::*;
     info(title = "AnyCode API", description = "Control room for many Claude Code agents. Every route needs the access token (Bearer header, cookie, or ?token= on WebSockets)."),
     paths(list_terminals, create_terminal, get_terminal, rename_terminal, resize_terminal, delete_terminal, get_recording,
         list_sandboxes, create_sandbox, get_sandbox, start_sandbox, stop_sandbox, delete_sandbox, exec_in_sandbox,
-        credential_status, add_credential, delete_credential, inbox, mark_seen, usage, list_agents),
+        credential_status, add_credential, delete_credential, inbox, mark_seen, usage, list_agents, start_run, list_runs, get_run),
     components(schemas(
         ErrorBody, ErrorDetail, ErrorCode,
         TerminalView, TerminalStatusView, CreateTerminalRequest, RenameTerminalRequest, ResizeTerminalRequest,
@@ -22,6 +22,7 @@ use crate::ws::messages::*;
         SandboxView, SandboxStatus, SandboxLimitsView, SandboxStatsView, NetworkModeView, CreateSandboxRequest, ExecRequest, ExecResponse,
         CredentialStatus, AddCredentialRequest, credentials::CredentialInfo, credentials::CredentialKind, credentials::CredentialSource, credentials::StoredKind,
         AgentStateView, AgentStatusView, AgentEntry, InboxItem, InboxKind, UsageRowView,
+        StartRunRequest, RunView, RunEventView, RunDetail,
     )),
     tags((name = "credentials", description = "The user's Claude credentials; only prefixes are ever shown"),
         (name = "agents", description = "Claude agents' states (from hooks), the inbox, token usage"),

@@ -7,9 +7,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Row, SqlitePool};
 
 mod ids;
+mod runs;
 mod sandboxes;
 mod usage;
 pub use ids::TerminalId;
+pub use runs::{RunEvent, RunRecord};
 pub use sandboxes::{NameTaken, SandboxRecord};
 pub use usage::UsageRow;
 

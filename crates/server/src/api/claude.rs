@@ -251,3 +251,131 @@ pub async fn list_agents(State(fleet): State<Arc<orchestrator::Fleet>>) -> Json<
             .collect(),
     )
 }
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StartRunRequest {
+    pub prompt: String,
+    pub model: Option<String>,
+    #[serde(default)]
+    pub allowed_tools: Vec<String>,
+    pub max_turns: Option<u32>,
+    /// `default`, `acceptEdits`, `bypassPermissions` or `plan`.
+    pub permission_mode: Option<String>,
+    /// A session id to continue.
+    pub resume: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RunView {
+    pub id: String,
+    pub sandbox_id: String,
+    /// The terminal the run is in (watch it live like any terminal).
+    pub terminal_id: String,
+    pub prompt: String,
+    /// `running`, `completed` or `failed`.
+    pub status: String,
+    pub session_id: Option<String>,
+    /// The final `result` event (usage, cost, text), or `{error}`.
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<serde_json::Value>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RunEventView {
+    pub seq: i64,
+    /// `init`, `assistant_text`, `tool_use`, `tool_result`, `result` or `other`.
+    pub kind: String,
+    #[schema(value_type = Object)]
+    pub event: serde_json::Value,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RunDetail {
+    pub run: RunView,
+    pub events: Vec<RunEventView>,
+}
+
+fn run_view(r: store::RunRecord) -> RunView {
+    RunView {
+        id: r.id,
+        sandbox_id: r.sandbox_id,
+        terminal_id: r.terminal_id,
+        prompt: r.prompt,
+        status: r.status,
+        session_id: r.session_id,
+        result: r.result,
+        created_at: r.created_at,
+        finished_at: r.finished_at,
+    }
+}
+
+#[utoipa::path(post, path = "/api/sandboxes/{id}/runs", tag = "agents", params(("id" = String, Path)), request_body = StartRunRequest,
+    responses((status = 201, body = RunView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn start_run(
+    State(fleet): State<Arc<orchestrator::Fleet>>,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<StartRunRequest>,
+) -> Result<(StatusCode, Json<RunView>), ApiError> {
+    let run = fleet
+        .start_run(
+            &id,
+            orchestrator::runs::RunRequest {
+                prompt: req.prompt,
+                model: req.model,
+                allowed_tools: req.allowed_tools,
+                max_turns: req.max_turns,
+                permission_mode: req.permission_mode,
+                resume: req.resume,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(run_view(run))))
+}
+
+#[utoipa::path(get, path = "/api/runs", tag = "agents", responses((status = 200, body = [RunView])))]
+pub async fn list_runs(
+    State(fleet): State<Arc<orchestrator::Fleet>>,
+) -> Result<Json<Vec<RunView>>, ApiError> {
+    Ok(Json(
+        fleet
+            .hub()
+            .store()
+            .list_runs()
+            .await?
+            .into_iter()
+            .map(run_view)
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/runs/{id}", tag = "agents", params(("id" = String, Path)),
+    responses((status = 200, body = RunDetail), (status = 404, body = ErrorBody)))]
+pub async fn get_run(
+    State(fleet): State<Arc<orchestrator::Fleet>>,
+    Path(id): Path<String>,
+) -> Result<Json<RunDetail>, ApiError> {
+    let store = fleet.hub().store();
+    let run = store
+        .get_run(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("run", &id))?;
+    let events = store
+        .run_events(&id)
+        .await?
+        .into_iter()
+        .map(|e| RunEventView {
+            seq: e.seq,
+            kind: e.kind,
+            event: e.event,
+        })
+        .collect();
+    Ok(Json(RunDetail {
+        run: run_view(run),
+        events,
+    }))
+}

@@ -65,6 +65,10 @@ async fn run(mut socket: WebSocket, state: AppState) {
                 Ok(FleetEvent::RateLimited { sandbox, status, retry_after_secs }) => {
                     json!({"type": "rate_limited", "payload": {"sandboxId": sandbox, "status": status, "retryAfterSecs": retry_after_secs}})
                 }
+                Ok(FleetEvent::Run(id)) => match state.fleet.hub().store().get_run(&id).await {
+                    Ok(Some(r)) => json!({"type": "run", "payload": {"id": r.id, "status": r.status, "sandboxId": r.sandbox_id, "terminalId": r.terminal_id}}),
+                    _ => continue,
+                },
                 Err(RecvError::Lagged(_)) => json!({"type": "resync"}),
                 Err(RecvError::Closed) => break,
             },

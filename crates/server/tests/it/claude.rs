@@ -217,3 +217,100 @@ async fn interactive_claude_through_the_proxy_with_states_inbox_usage_and_no_sec
             .await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_headless_run_writes_a_file_commits_it_and_logs_each_step() {
+    let script = Script::echo().rule(
+        "add the notes file",
+        [
+            Turn::tool_use("Write", json!({"file_path": "/workspace/NOTES.md", "content": "# Notes\nwritten by the mock\n"})),
+            Turn::tool_use("Bash", json!({"command": "cd /workspace && git add NOTES.md && git commit -qm 'Add notes' && git log --oneline | head -1", "description": "commit"})),
+            Turn::text("Committed the notes."),
+        ],
+    );
+    let mock = MockModel::start(script).await;
+    let s = claude_server(&mock).await;
+    let (_, sb) = s
+        .api(
+            Method::POST,
+            "/api/sandboxes",
+            Some(json!({"name": name("headless")})),
+        )
+        .await;
+    let sid = sb["id"].as_str().unwrap().to_string();
+    exec(&s, &sid, "cd /workspace && git init -q && git config user.email a@b.c && git config user.name agent && git commit -q --allow-empty -m init").await;
+    let mut events = s.events().await;
+    let (st, run) = s
+        .api(
+            Method::POST,
+            &format!("/api/sandboxes/{sid}/runs"),
+            Some(json!({
+                "prompt": "please add the notes file and commit it",
+                "allowedTools": ["Write", "Bash"],
+                "permissionMode": "acceptEdits",
+                "maxTurns": 10
+            })),
+        )
+        .await;
+    assert_eq!(st, 201, "{run}");
+    let run_id = run["id"].as_str().unwrap().to_string();
+    loop {
+        let ev = events.next_json().await;
+        if ev["type"] == "run"
+            && ev["payload"]["id"] == run_id.as_str()
+            && ev["payload"]["status"] != "running"
+        {
+            assert_eq!(ev["payload"]["status"], "completed", "{ev}");
+            break;
+        }
+    }
+    let (_, detail) = s
+        .api(Method::GET, &format!("/api/runs/{run_id}"), None)
+        .await;
+    let kinds: Vec<&str> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    for want in [
+        "init",
+        "tool_use",
+        "tool_result",
+        "assistant_text",
+        "result",
+    ] {
+        assert!(kinds.contains(&want), "{want} missing from {kinds:?}");
+    }
+    assert!(detail["run"]["sessionId"]
+        .as_str()
+        .is_some_and(|s| !s.is_empty()));
+    assert_eq!(
+        detail["run"]["result"]["subtype"], "success",
+        "{}",
+        detail["run"]["result"]
+    );
+    let log = exec(
+        &s,
+        &sid,
+        "cat /workspace/NOTES.md; cd /workspace && git log --format=%s | head -1",
+    )
+    .await;
+    assert_eq!(log, "# Notes\nwritten by the mock\nAdd notes\n");
+
+    // Bad requests are refused before anything runs.
+    let (st, v) = s
+        .api(
+            Method::POST,
+            &format!("/api/sandboxes/{sid}/runs"),
+            Some(json!({"prompt": "x", "permissionMode": "yolo"})),
+        )
+        .await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (400, Some("invalid_request"))
+    );
+    let _ = s
+        .api(Method::DELETE, &format!("/api/sandboxes/{sid}"), None)
+        .await;
+}

@@ -85,6 +85,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sandboxes": {
         parameters: {
             query?: never;
@@ -127,6 +159,22 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["exec_in_sandbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sandboxes/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["start_run"];
         delete?: never;
         options?: never;
         head?: never;
@@ -461,6 +509,32 @@ export interface components {
             /** Format: int32 */
             rows: number;
         };
+        RunDetail: {
+            events: components["schemas"]["RunEventView"][];
+            run: components["schemas"]["RunView"];
+        };
+        RunEventView: {
+            event: Record<string, never>;
+            /** @description `init`, `assistant_text`, `tool_use`, `tool_result`, `result` or `other`. */
+            kind: string;
+            /** Format: int64 */
+            seq: number;
+        };
+        RunView: {
+            /** Format: date-time */
+            createdAt: string;
+            finishedAt?: string | null;
+            id: string;
+            prompt: string;
+            /** @description The final `result` event (usage, cost, text), or `{error}`. */
+            result?: Record<string, never> | null;
+            sandboxId: string;
+            sessionId?: string | null;
+            /** @description `running`, `completed` or `failed`. */
+            status: string;
+            /** @description The terminal the run is in (watch it live like any terminal). */
+            terminalId: string;
+        };
         SandboxLimitsView: {
             /** Format: double */
             cpus: number;
@@ -497,6 +571,17 @@ export interface components {
             terminals: number;
             /** Format: date-time */
             updatedAt: string;
+        };
+        StartRunRequest: {
+            allowedTools?: string[];
+            /** Format: int32 */
+            maxTurns?: number | null;
+            model?: string | null;
+            /** @description `default`, `acceptEdits`, `bypassPermissions` or `plan`. */
+            permissionMode?: string | null;
+            prompt: string;
+            /** @description A session id to continue. */
+            resume?: string | null;
         };
         StatusPayload: {
             reason?: string | null;
@@ -732,6 +817,54 @@ export interface operations {
             };
         };
     };
+    list_runs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunView"][];
+                };
+            };
+        };
+    };
+    get_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_sandboxes: {
         parameters: {
             query?: never;
@@ -875,6 +1008,55 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExecResponse"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartRunRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunView"];
                 };
             };
             400: {
