@@ -13,6 +13,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(here, '..', '..');
 export const ANYCODE_BIN = process.env.ANYCODE_BIN ?? path.join(REPO_ROOT, 'target', 'debug', 'anycode');
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+export const MOCK_MODEL_BIN = process.env.MOCK_MODEL_BIN ?? path.join(path.dirname(ANYCODE_BIN), 'anycode-mock-model');
 
 /** Timeout for "this should happen soon" waits (a failure guard, not a delay). */
 export const WAIT_MS = Number(process.env.E2E_WAIT_MS ?? 15_000);
@@ -21,9 +22,10 @@ const READY_LINE = /AnyCode is running\. Open:\s+(http:\/\/\S+)/;
 
 /**
  * Starts `anycode serve --port 0` with its own data dir and a HOME whose .bashrc makes the prompt
- * `$ ` (deterministic screens). Resolves once the server printed its URL.
+ * `$ ` (deterministic screens). Resolves once the server printed its URL. `args` are appended to
+ * the command line (e.g. `['--anthropic-upstream', url]`), `env` is merged into its environment.
  */
-export async function startServer({ token = `e2e-${Math.random().toString(36).slice(2)}` } = {}) {
+export async function startServer({ token = `e2e-${Math.random().toString(36).slice(2)}`, args = [], env: extraEnv = {} } = {}) {
   const root = await mkdtemp(path.join(tmpdir(), 'anycode-e2e-'));
   const home = path.join(root, 'home');
   const dataDir = path.join(root, 'data');
@@ -40,8 +42,9 @@ export async function startServer({ token = `e2e-${Math.random().toString(36).sl
     LANG: 'C.UTF-8',
     TERM: 'xterm-256color',
     ANYCODE_LOG: process.env.ANYCODE_LOG ?? 'info',
+    ...extraEnv,
   };
-  const child = spawn(ANYCODE_BIN, ['serve', '--port', '0', '--data-dir', dataDir, '--token', token], {
+  const child = spawn(ANYCODE_BIN, ['serve', '--port', '0', '--data-dir', dataDir, '--token', token, ...args], {
     cwd: home,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -113,6 +116,63 @@ export async function startServer({ token = `e2e-${Math.random().toString(36).sl
       const { json } = await this.api('GET', '/api/terminals');
       for (const t of json ?? []) await this.api('DELETE', `/api/terminals/${t.id}`);
     },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Starts the mock Anthropic API (`anycode-mock-model --port 0`), optionally with a script (the
+ * JSON form of `mock_model::Script`). Resolves to `{url, stop}` once it printed its address.
+ */
+export async function startMockModel({ script = null } = {}) {
+  const root = await mkdtemp(path.join(tmpdir(), 'anycode-mock-'));
+  const args = ['--port', '0'];
+  if (script) {
+    const file = path.join(root, 'script.json');
+    await writeFile(file, JSON.stringify(script));
+    args.push('--script', file);
+  }
+  const child = spawn(MOCK_MODEL_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stderr.on('data', (chunk) => {
+    out += chunk.toString();
+  });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`the mock model did not print its address within ${WAIT_MS} ms`)), WAIT_MS);
+    const onData = (chunk) => {
+      out += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        resolve(match[1]);
+      }
+    };
+    const onExit = (code, signal) => fail(new Error(`the mock model exited early (code ${code}, signal ${signal})`));
+    const onError = (error) => fail(error);
+    function fail(error) {
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      child.off('exit', onExit);
+      child.kill('SIGKILL');
+      reject(new Error(`${error.message} (${MOCK_MODEL_BIN})\n--- mock output ---\n${out}`));
+    }
+    child.stdout.on('data', onData);
+    child.once('exit', onExit);
+    child.once('error', onError);
+  });
+  child.stdout.resume();
+  return {
+    url,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = once(child, 'exit');

@@ -3,7 +3,11 @@ import { AccessTokenPage } from './features/auth/AccessTokenPage';
 import { Sidebar } from './features/layout/Sidebar';
 import { TopBar } from './features/layout/TopBar';
 import { followHash, navigate, useNav } from './features/nav/nav';
+import { InboxView } from './features/inbox/InboxView';
+import { useInboxAlerts } from './features/inbox/useInboxAlerts';
+import { useMarkSeen } from './features/inbox/useMarkSeen';
 import { SandboxesView } from './features/sandboxes/SandboxesView';
+import { SettingsView } from './features/settings/SettingsView';
 import { startSandboxEvents } from './features/sandboxes/sandboxEvents';
 import { TerminalsView } from './features/terminals/TerminalsView';
 import { estimateGrid } from './features/terminals/gridSize';
@@ -24,7 +28,18 @@ function Workspace() {
   useEffect(() => followHash(), []);
   useEffect(() => startSandboxEvents(), []);
 
-  const { create } = terminals;
+  const { create, setActive } = terminals;
+  /** Inbox "Open" (and notification clicks): the terminal's tab in the terminals view. */
+  const openTerminal = useCallback(
+    (item: { terminalId: string }) => {
+      setActive(item.terminalId);
+      navigate({ view: 'terminals', sandboxFilter: null });
+    },
+    [setActive],
+  );
+  useInboxAlerts(openTerminal);
+  useMarkSeen(nav.view === 'terminals' ? terminals.activeId : null);
+
   /** "Open terminal" of a sandbox: a new terminal inside it, then its tab. */
   const openSandboxTerminal = useCallback(
     async (sandboxId: string) => {
@@ -41,6 +56,8 @@ function Workspace() {
       <main className="main">
         <TerminalsView model={terminals} hidden={nav.view !== 'terminals'} sandboxFilter={nav.sandboxFilter} />
         {nav.view === 'sandboxes' && <SandboxesView onOpenTerminal={openSandboxTerminal} />}
+        {nav.view === 'inbox' && <InboxView onOpen={openTerminal} />}
+        {nav.view === 'settings' && <SettingsView />}
       </main>
       <Toasts />
     </div>

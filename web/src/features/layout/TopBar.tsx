@@ -1,3 +1,5 @@
+import { inboxCount } from '../inbox/inboxLogic';
+import { useInbox } from '../inbox/inboxStore';
 import { type NavState, navigate } from '../nav/nav';
 import { useRuntimes } from '../terminals/runtimeStore';
 
@@ -10,9 +12,10 @@ const labels: Record<Health, string> = {
   idle: 'Online',
 };
 
-/** Logo, view switch, overall connection health of the terminal sockets, settings. */
+/** Logo, view switch (with the inbox count), overall connection health of the terminal sockets, settings. */
 export function TopBar({ view }: { view: NavState['view'] }) {
   const runtimes = useRuntimes();
+  const count = inboxCount(useInbox().items);
   const states = [...runtimes.values()].map((s) => s.socket);
   const health: Health = states.some((s) => s === 'waiting')
     ? 'reconnecting'
@@ -46,13 +49,31 @@ export function TopBar({ view }: { view: NavState['view'] }) {
         >
           Sandboxes
         </button>
+        <button
+          aria-current={view === 'inbox' ? 'page' : undefined}
+          className={view === 'inbox' ? 'top-nav-item active' : 'top-nav-item'}
+          data-testid="nav-inbox"
+          onClick={() => navigate({ view: 'inbox' })}
+        >
+          Inbox
+          <span className={count > 0 ? 'inbox-count on' : 'inbox-count'} data-testid="inbox-count" data-count={count} aria-label={`${count} items`}>
+            {count}
+          </span>
+        </button>
       </div>
       <div className="top-bar-spacer" />
       <div className={`connection-indicator health-${health}`} data-testid="connection-indicator" data-health={health}>
         <span className="status-dot" aria-hidden />
         {labels[health]}
       </div>
-      <button className="icon-button settings-button" title="Settings (coming soon)" aria-label="Settings" disabled>
+      <button
+        className={view === 'settings' ? 'icon-button settings-button active' : 'icon-button settings-button'}
+        title="Settings"
+        aria-label="Settings"
+        aria-current={view === 'settings' ? 'page' : undefined}
+        data-testid="nav-settings"
+        onClick={() => navigate({ view: 'settings' })}
+      >
         ⚙
       </button>
     </header>

@@ -6,6 +6,8 @@ describe('nav hash', () => {
     for (const state of [
       { view: 'terminals', sandboxFilter: null },
       { view: 'sandboxes', sandboxFilter: null },
+      { view: 'inbox', sandboxFilter: null },
+      { view: 'settings', sandboxFilter: null },
       { view: 'terminals', sandboxFilter: 'sb 1' },
     ] as const) {
       expect(parseHash(formatHash(state))).toEqual(state);

@@ -2,23 +2,26 @@ import { Store, useStore } from '../../shared/store';
 
 /**
  * Which main view is shown, mirrored in the URL hash so a reload stays put:
- * `#/terminals`, `#/terminals?sandbox=<id>` (tabs of one sandbox) and `#/sandboxes`.
+ * `#/terminals`, `#/terminals?sandbox=<id>` (tabs of one sandbox), `#/sandboxes`, `#/inbox` and
+ * `#/settings`.
  */
 export interface NavState {
-  view: 'terminals' | 'sandboxes';
+  view: 'terminals' | 'sandboxes' | 'inbox' | 'settings';
   /** Only the terminals of this sandbox are listed in the tab bar. */
   sandboxFilter: string | null;
 }
 
 export function parseHash(hash: string): NavState {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
-  if (path === '/sandboxes') return { view: 'sandboxes', sandboxFilter: null };
+  if (path === '/sandboxes' || path === '/inbox' || path === '/settings') {
+    return { view: path.slice(1) as NavState['view'], sandboxFilter: null };
+  }
   const sandbox = new URLSearchParams(query).get('sandbox');
   return { view: 'terminals', sandboxFilter: sandbox || null };
 }
 
 export function formatHash(state: NavState): string {
-  if (state.view === 'sandboxes') return '#/sandboxes';
+  if (state.view !== 'terminals') return `#/${state.view}`;
   return state.sandboxFilter ? `#/terminals?sandbox=${encodeURIComponent(state.sandboxFilter)}` : '#/terminals';
 }
 

@@ -1,6 +1,9 @@
 import { useState } from 'react';
 import type { SandboxView } from '../../shared/api/types';
 import { ConfirmDialog } from '../../shared/ui/ConfirmDialog';
+import { AgentBadge } from '../agents/AgentBadge';
+import { sandboxAgent } from '../agents/agentState';
+import { useAgents } from '../agents/agentStore';
 import { SandboxStatusBadge } from './SandboxStatusBadge';
 import { formatBytes, formatCpu, sandboxActions, showsReason } from './format';
 import { sandboxesApi } from './sandboxesApi';
@@ -18,6 +21,8 @@ export function SandboxCard({ sandbox: s, onOpenTerminal }: SandboxCardProps) {
   const [busy, setBusy] = useState<Busy>(null);
   const [confirming, setConfirming] = useState(false);
   const can = sandboxActions(s.status);
+  const agents = useAgents();
+  const agent = sandboxAgent(agents.values(), s.id);
 
   const run = async (what: Exclude<Busy, null>, action: () => Promise<void>) => {
     setBusy(what);
@@ -45,6 +50,7 @@ export function SandboxCard({ sandbox: s, onOpenTerminal }: SandboxCardProps) {
         <h3 className="sandbox-name" title={s.id}>
           {s.name}
         </h3>
+        {agent && <AgentBadge agent={agent.agent} testId={`sandbox-agent-${s.name}`} prefix="Most urgent agent: " />}
         <SandboxStatusBadge status={s.status} />
       </header>
       {showsReason(s.status) && s.reason && (

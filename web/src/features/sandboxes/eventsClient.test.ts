@@ -50,6 +50,8 @@ describe('EventsClient', () => {
     factory.last().serverSend('not json');
     expect(events).toEqual([]);
     expect(parseEvent('{"type":"sandbox"}')).toBeNull();
+    expect(parseEvent('{"type":"agent_state","payload":{"terminalId":"t","agent":{"state":"idle"}}}')?.type).toBe('agent_state');
+    expect(parseEvent('{"type":"rate_limited","payload":{"sandboxId":"s","status":429,"retryAfterSecs":3}}')?.type).toBe('rate_limited');
     client.stop();
   });
 });

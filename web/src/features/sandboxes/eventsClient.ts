@@ -1,4 +1,4 @@
-import type { SandboxView, TerminalView } from '../../shared/api/types';
+import type { AgentEntry, SandboxView, TerminalView } from '../../shared/api/types';
 import { ReconnectingSocket, type SocketLike, type SocketState } from '../../shared/ws/ReconnectingSocket';
 
 /** Messages of `/ws/events` (server → client). */
@@ -8,10 +8,19 @@ export type ServerEvent =
   | { type: 'sandbox_removed'; payload: { id: string } }
   | { type: 'terminal'; payload: TerminalView }
   | { type: 'terminal_removed'; payload: { id: string } }
+  | { type: 'agent_state'; payload: AgentEntry }
+  | { type: 'rate_limited'; payload: RateLimitedPayload }
   | { type: 'resync' }
   | { type: 'pong' };
 
-const TYPES = new Set(['hello', 'sandbox', 'sandbox_removed', 'terminal', 'terminal_removed', 'resync', 'pong']);
+/** A sandbox's agent got `429`/`529` from the model (through the proxy). */
+export interface RateLimitedPayload {
+  sandboxId: string;
+  status: number;
+  retryAfterSecs?: number | null;
+}
+
+const TYPES = new Set(['hello', 'sandbox', 'sandbox_removed', 'terminal', 'terminal_removed', 'agent_state', 'rate_limited', 'resync', 'pong']);
 
 /** Parses one text frame; null for anything unknown (newer servers may add types). */
 export function parseEvent(text: string): ServerEvent | null {

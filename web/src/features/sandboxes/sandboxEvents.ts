@@ -2,7 +2,11 @@ import type { TerminalView } from '../../shared/api/types';
 import { wsUrl } from '../../shared/ws/url';
 import { EventsClient } from './eventsClient';
 import { sandboxesApi } from './sandboxesApi';
-import { removeSandbox, setEventsInfo, setSandboxes, upsertSandbox } from './sandboxStore';
+import { removeAgent, refreshAgents, upsertAgent } from '../agents/agentStore';
+import { recordRateLimit, scheduleInboxRefresh } from '../inbox/inboxStore';
+import { showToast } from '../../shared/ui/toasts';
+import type { RateLimitedPayload } from './eventsClient';
+import { removeSandbox, sandboxName, sandboxStore, setEventsInfo, setSandboxes, upsertSandbox } from './sandboxStore';
 
 export type TerminalEvent = { type: 'terminal'; view: TerminalView } | { type: 'terminal_removed'; id: string };
 
@@ -30,12 +34,24 @@ export async function refreshSandboxes(): Promise<void> {
   }
 }
 
+function onRateLimited(p: RateLimitedPayload): void {
+  const retryAfterSecs = p.retryAfterSecs ?? null;
+  recordRateLimit({ sandboxId: p.sandboxId, status: p.status, retryAfterSecs, at: Date.now() });
+  const name = sandboxName(sandboxStore.get().list, p.sandboxId) ?? p.sandboxId.slice(0, 8);
+  const retry = retryAfterSecs === null ? '' : `; retrying in ${retryAfterSecs} s`;
+  showToast({ kind: 'error', code: 'rate_limited', message: `Sandbox ${name}: the model answered ${p.status}${retry}` });
+}
+
 /** Opens `/ws/events` and keeps the sandbox store live; returns the stop function. */
 export function startSandboxEvents(): () => void {
   const client = new EventsClient({
     url: () => wsUrl('/ws/events'),
     onState: (state) => setEventsInfo({ live: state === 'open' }),
-    onResync: () => void refreshSandboxes(),
+    onResync: () => {
+      void refreshSandboxes();
+      void refreshAgents();
+      scheduleInboxRefresh();
+    },
     onEvent: (event) => {
       switch (event.type) {
         case 'hello':
@@ -52,6 +68,15 @@ export function startSandboxEvents(): () => void {
           break;
         case 'terminal_removed':
           terminalListeners.forEach((l) => l({ type: 'terminal_removed', id: event.payload.id }));
+          removeAgent(event.payload.id);
+          scheduleInboxRefresh();
+          break;
+        case 'agent_state':
+          upsertAgent(event.payload);
+          scheduleInboxRefresh();
+          break;
+        case 'rate_limited':
+          onRateLimited(event.payload);
           break;
         default:
           break;

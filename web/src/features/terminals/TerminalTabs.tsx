@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { SandboxView, TerminalView } from '../../shared/api/types';
+import { AgentBadge } from '../agents/AgentBadge';
+import { useAgents } from '../agents/agentStore';
 import type { TerminalConnectionState } from './TerminalConnection';
 import { tabMemory } from './tabMemory';
 import { terminalLabel } from './terminalsApi';
@@ -30,6 +32,7 @@ export function TerminalTabs(props: TerminalTabsProps) {
   const { terminals, sandboxes, activeId, runtimes, creating, onSelect, onNew, onClose, onRename, onReplay } = props;
   const [editing, setEditing] = useState<string | null>(null);
   const [menu, setMenu] = useState<MenuState | null>(null);
+  const agents = useAgents();
 
   useEffect(() => {
     if (!menu) return;
@@ -49,6 +52,7 @@ export function TerminalTabs(props: TerminalTabsProps) {
         const status = runtime ? (runtime.exit ? 'exited' : displayStatus(runtime)) : t.status;
         const active = t.id === activeId;
         const lastSeen = tabMemory.lastOffset(t.id);
+        const agent = agents.get(t.id)?.agent;
         const unseen = !active && runtime?.next != null && lastSeen !== null && runtime.next > lastSeen;
         return (
           <div
@@ -84,6 +88,7 @@ export function TerminalTabs(props: TerminalTabsProps) {
             ) : (
               <span className="tab-label">{terminalLabel(t)}</span>
             )}
+            {agent && <AgentBadge agent={agent} testId={`agent-badge-${t.id}`} />}
             {unseen && <span className="unseen-dot" title="New output" data-testid={`unseen-${t.id}`} />}
             <button
               className="tab-close"

@@ -1,0 +1,14 @@
+import { CredentialsPanel } from './CredentialsPanel';
+import { UsagePanel } from './UsagePanel';
+
+export function SettingsView() {
+  return (
+    <section className="settings" data-testid="settings-view">
+      <header className="sandboxes-header">
+        <h1>Settings</h1>
+      </header>
+      <CredentialsPanel />
+      <UsagePanel />
+    </section>
+  );
+}
