@@ -426,10 +426,10 @@ async fn agents_at_once(server: &DockerServer, n: usize) -> anyhow::Result<Agent
     .await;
     let ids: Vec<String> = created.into_iter().collect::<anyhow::Result<_>>()?;
     let result = agents_in(server, &api, &ids).await;
-    let deleted = join_all(
-        ids.iter()
-            .map(|id| api.delete(&format!("/api/sandboxes/{id}"))),
-    )
+    let deleted = join_all(ids.iter().map(|id| {
+        let api = &api;
+        async move { api.delete(&format!("/api/sandboxes/{id}")).await }
+    }))
     .await;
     let r = result?;
     deleted.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
@@ -467,7 +467,7 @@ async fn agents_in(
         }))
         .await;
         done.store(true, Ordering::Relaxed);
-        runs
+        (runs, started.elapsed())
     };
     let stats = async {
         let mut peak: HashMap<String, u64> = HashMap::new();
@@ -492,8 +492,8 @@ async fn agents_in(
         }
         peak
     };
-    let (runs, (peak, stats_rounds), rss_peak_kib) = tokio::join!(runs, stats, rss);
-    let wall = started.elapsed();
+    // The wall time ends with the last run, not with the sampling round still in flight.
+    let ((runs, wall), (peak, stats_rounds), rss_peak_kib) = tokio::join!(runs, stats, rss);
 
     let mut failures = Vec::new();
     let mut runs_ms = Vec::new();

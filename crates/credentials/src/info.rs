@@ -43,6 +43,7 @@ impl std::fmt::Display for CredentialSource {
 
 /// A credential as it is safe to show: never the secret, only a short prefix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct CredentialInfo {
     /// A uuid for stored credentials; `file`, `keychain`, `env:CLAUDE_CODE_OAUTH_TOKEN` or
     /// `env:ANTHROPIC_API_KEY` for discovered ones.

@@ -13,7 +13,7 @@ export function CredentialRow({ credential: c, active, onRemove }: CredentialRow
     <tr data-testid={`credential-row-${c.id}`} data-source={c.source} data-kind={c.kind} className={active ? 'active' : undefined}>
       <td>
         {kindLabel(c.kind)}
-        {c.subscription_type && <span className="muted"> ({c.subscription_type})</span>}
+        {c.subscriptionType && <span className="muted"> ({c.subscriptionType})</span>}
         {active && <span className="live-chip on credential-active">in use</span>}
       </td>
       <td>{sourceLabel(c.source)}</td>

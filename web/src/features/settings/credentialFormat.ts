@@ -17,7 +17,7 @@ export const kindLabel = (kind: CredentialKind): string => KINDS[kind] ?? kind;
 export const sourceLabel = (source: CredentialSource): string => SOURCES[source] ?? source;
 
 /** "expired", "expires <date>" or "no expiry". */
-export function expiryText(c: Pick<CredentialInfo, 'expired' | 'expires_at'>): string {
-  if (c.expired) return c.expires_at ? `expired ${new Date(c.expires_at).toLocaleString()}` : 'expired';
-  return c.expires_at ? `expires ${new Date(c.expires_at).toLocaleString()}` : 'no expiry';
+export function expiryText(c: Pick<CredentialInfo, 'expired' | 'expiresAt'>): string {
+  if (c.expired) return c.expiresAt ? `expired ${new Date(c.expiresAt).toLocaleString()}` : 'expired';
+  return c.expiresAt ? `expires ${new Date(c.expiresAt).toLocaleString()}` : 'no expiry';
 }

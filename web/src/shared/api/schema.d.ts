@@ -373,12 +373,12 @@ export interface components {
         /** @description A credential as it is safe to show: never the secret, only a short prefix. */
         CredentialInfo: {
             /** @description RFC 3339 time it was added (stored credentials only). */
-            created_at?: string | null;
+            createdAt?: string | null;
             /** @description Why this source cannot be used, e.g. "credentials file is not valid JSON". */
             error?: string | null;
             expired: boolean;
             /** @description RFC 3339, when known. */
-            expires_at?: string | null;
+            expiresAt?: string | null;
             /**
              * @description A uuid for stored credentials; `file`, `keychain`, `env:CLAUDE_CODE_OAUTH_TOKEN` or
              *     `env:ANTHROPIC_API_KEY` for discovered ones.
@@ -389,7 +389,7 @@ export interface components {
             prefix?: string | null;
             source: components["schemas"]["CredentialSource"];
             /** @description `pro`, `max`, … when the source says so. */
-            subscription_type?: string | null;
+            subscriptionType?: string | null;
             /** @description Something worth telling the user that does not stop the credential from being used. */
             warning?: string | null;
         };
