@@ -58,6 +58,21 @@ impl LocalDriver {
         }
     }
 
+    fn get(&self, id: &str) -> DriverResult<LocalSandbox> {
+        lock(&self.known)
+            .get(id)
+            .cloned()
+            .ok_or_else(|| DriverError::NotFound(id.into()))
+    }
+
+    /// Signals the sandbox's whole process group (pause = SIGSTOP, unpause = SIGCONT).
+    fn signal_group(&self, id: &str, signal: nix::sys::signal::Signal) -> DriverResult<()> {
+        if let Some(pid) = self.get(id)?.pid {
+            let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid as i32), signal);
+        }
+        Ok(())
+    }
+
     fn socket(sb: &LocalSandbox) -> PathBuf {
         sb.state_dir.join("agent.sock")
     }
@@ -170,10 +185,7 @@ impl SandboxDriver for LocalDriver {
     }
 
     async fn start(&self, id: &str) -> DriverResult<()> {
-        let mut sb = lock(&self.known)
-            .get(id)
-            .cloned()
-            .ok_or_else(|| DriverError::NotFound(id.into()))?;
+        let mut sb = self.get(id)?;
         if !Self::alive(sb.pid) {
             self.spawn_agent(&mut sb)?;
             self.save(&sb);
@@ -183,10 +195,7 @@ impl SandboxDriver for LocalDriver {
     }
 
     async fn stop(&self, id: &str) -> DriverResult<()> {
-        let mut sb = lock(&self.known)
-            .get(id)
-            .cloned()
-            .ok_or_else(|| DriverError::NotFound(id.into()))?;
+        let mut sb = self.get(id)?;
         if let Some(pid) = sb.pid.filter(|p| Self::alive(Some(*p))) {
             let pid = nix::unistd::Pid::from_raw(pid as i32);
             let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
@@ -207,31 +216,11 @@ impl SandboxDriver for LocalDriver {
     }
 
     async fn pause(&self, id: &str) -> DriverResult<()> {
-        let sb = lock(&self.known)
-            .get(id)
-            .cloned()
-            .ok_or_else(|| DriverError::NotFound(id.into()))?;
-        if let Some(pid) = sb.pid {
-            let _ = nix::sys::signal::killpg(
-                nix::unistd::Pid::from_raw(pid as i32),
-                nix::sys::signal::Signal::SIGSTOP,
-            );
-        }
-        Ok(())
+        self.signal_group(id, nix::sys::signal::Signal::SIGSTOP)
     }
 
     async fn unpause(&self, id: &str) -> DriverResult<()> {
-        let sb = lock(&self.known)
-            .get(id)
-            .cloned()
-            .ok_or_else(|| DriverError::NotFound(id.into()))?;
-        if let Some(pid) = sb.pid {
-            let _ = nix::sys::signal::killpg(
-                nix::unistd::Pid::from_raw(pid as i32),
-                nix::sys::signal::Signal::SIGCONT,
-            );
-        }
-        Ok(())
+        self.signal_group(id, nix::sys::signal::Signal::SIGCONT)
     }
 
     async fn remove(&self, id: &str) -> DriverResult<()> {
@@ -255,10 +244,7 @@ impl SandboxDriver for LocalDriver {
     }
 
     async fn connect_agent(&self, id: &str) -> DriverResult<AgentStream> {
-        let sb = lock(&self.known)
-            .get(id)
-            .cloned()
-            .ok_or_else(|| DriverError::NotFound(id.into()))?;
+        let sb = self.get(id)?;
         let socket = Self::socket(&sb);
         // The agent creates its socket right after it starts: wait for it briefly.
         let mut last = None;
@@ -280,10 +266,7 @@ impl SandboxDriver for LocalDriver {
     }
 
     async fn stats(&self, id: &str) -> DriverResult<Stats> {
-        let sb = lock(&self.known)
-            .get(id)
-            .cloned()
-            .ok_or_else(|| DriverError::NotFound(id.into()))?;
+        let sb = self.get(id)?;
         let rss = sb
             .pid
             .and_then(|p| std::fs::read_to_string(format!("/proc/{p}/status")).ok())
