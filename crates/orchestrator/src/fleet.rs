@@ -795,6 +795,12 @@ impl Fleet {
             ));
         }
         let network = req.network.unwrap_or(NetworkMode::None);
+        if !self.cfg.agent_binary.is_file() {
+            return Err(FleetError::Failed(format!(
+                "the sandbox agent binary is missing at {}: build it with `cargo build --release -p agent` (scripts/run does)",
+                self.cfg.agent_binary.display()
+            )));
+        }
         if !self.driver.image_present(&image).await? {
             return Err(FleetError::ImageMissing(image));
         }
