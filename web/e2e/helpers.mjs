@@ -1,6 +1,7 @@
 // Shared plumbing for the browser end-to-end tests: a real `anycode serve` per test file, a real
 // (Debian) Chromium driven by playwright-core, and small wait helpers built on page.waitForFunction.
 // No fixed sleeps: every wait is for a condition, with a timeout that only guards against hangs.
+import { after, afterEach, before, beforeEach } from 'node:test';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -332,4 +333,31 @@ export async function poll(fn, { timeout = WAIT_MS, interval = 50, what = 'condi
 /** Number of lines of `text` that are exactly `line`. */
 export function countLines(text, line) {
   return (text ?? '').split('\n').filter((l) => l === line).length;
+}
+
+/**
+ * The usual hooks of a browser test file: one server and one browser per file, a fresh page
+ * (and a clean server) per test. `onPage(context, page)` runs after each page opens (e.g. init
+ * scripts); `afterTest(server)` after each test (e.g. deleting sandboxes). Returns an object whose
+ * `server`, `browser`, `context` and `page` are current inside tests.
+ */
+export function appSuite({ serverOptions, onPage, afterTest } = {}) {
+  const s = { server: null, browser: null, context: null, page: null };
+  before(async () => {
+    [s.server, s.browser] = await Promise.all([startServer(serverOptions), launchBrowser()]);
+  });
+  after(async () => {
+    await s.browser?.close();
+    await s.server?.stop();
+  });
+  beforeEach(async () => {
+    await s.server.reset();
+    ({ context: s.context, page: s.page } = await newPage(s.browser));
+    if (onPage) await onPage(s.context, s.page);
+  });
+  afterEach(async () => {
+    await s.context?.close();
+    if (afterTest) await afterTest(s.server);
+  });
+  return s;
 }

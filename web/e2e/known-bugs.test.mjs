@@ -1,38 +1,22 @@
 // Product bugs found by the e2e suite, kept as `todo` tests: they run and report, but do not fail
 // the suite. When a bug is fixed its test passes; then drop the `todo` so it guards the fix.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import {
-  launchBrowser,
-  newPage,
+  appSuite,
   newTerminal,
   openApp,
-  startServer,
   typeInto,
   waitForLine,
   waitReady,
 } from './helpers.mjs';
 
 describe('known bugs', () => {
+  const suite = appSuite();
   let server;
-  let browser;
   let context;
   let page;
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  beforeEach(async () => {
-    await server.reset();
-    ({ context, page } = await newPage(browser));
-  });
-  afterEach(async () => {
-    await context?.close();
-  });
+  beforeEach(() => ({ server, context, page } = suite));
 
   // Fixed: the server trims avt's row padding (`CSI n b`) from snapshots.
   test(

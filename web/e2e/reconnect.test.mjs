@@ -5,15 +5,13 @@
 // addInitScript, so no product code is involved): `__e2e.drop(id)` closes the terminal's open
 // socket with a non-1000 code, which the app treats like any broken connection.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import {
+  appSuite,
   bufferText,
   countLines,
-  launchBrowser,
-  newPage,
   newTerminal,
   openApp,
-  startServer,
   typeInto,
   waitForLine,
   waitReady,
@@ -45,26 +43,11 @@ function installSocketTracker() {
 }
 
 describe('reconnect', () => {
+  const suite = appSuite({ onPage: (context) => context.addInitScript(installSocketTracker) });
   let server;
-  let browser;
   let context;
   let page;
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  beforeEach(async () => {
-    await server.reset();
-    ({ context, page } = await newPage(browser));
-    await context.addInitScript(installSocketTracker);
-  });
-  afterEach(async () => {
-    await context?.close();
-  });
+  beforeEach(() => ({ server, context, page } = suite));
 
   test('a dropped socket resumes from its offset: output continues, nothing doubled', async () => {
     await openApp(page, server);

@@ -8,8 +8,15 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { hostname } from 'node:os';
 import { promisify } from 'node:util';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import { launchBrowser, newPage, openApp, poll, startServer, typeInto, waitForScreen, waitReady } from './helpers.mjs';
+import { beforeEach, describe, test } from 'node:test';
+import {
+  appSuite,
+  openApp,
+  poll,
+  typeInto,
+  waitForScreen,
+  waitReady,
+} from './helpers.mjs';
 
 /** Creating a container (and its agent handshake) takes longer than a UI reaction. */
 const SANDBOX_MS = Math.max(60_000, Number(process.env.E2E_WAIT_MS ?? 0));
@@ -38,27 +45,16 @@ async function createFromDialog(page, name) {
 }
 
 describe('sandboxes', () => {
+  const suite = appSuite({
+    afterTest: async (server) => {
+      const { json } = await server.api('GET', '/api/sandboxes');
+      for (const s of json ?? []) await server.api('DELETE', `/api/sandboxes/${s.id}`);
+    },
+  });
   let server;
-  let browser;
   let context;
   let page;
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  beforeEach(async () => {
-    await server.reset();
-    ({ context, page } = await newPage(browser));
-  });
-  afterEach(async () => {
-    await context?.close();
-    const { json } = await server.api('GET', '/api/sandboxes');
-    for (const s of json ?? []) await server.api('DELETE', `/api/sandboxes/${s.id}`);
-  });
+  beforeEach(() => ({ server, context, page } = suite));
 
   test('create from the dialog, open a terminal inside the container, stop and delete', async () => {
     const name = uniqueName('e2e');

@@ -1,38 +1,22 @@
 // Tab management and replay: rename and close go through the API; replay plays the recording.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import {
-  launchBrowser,
-  newPage,
+  appSuite,
   newTerminal,
   openApp,
   poll,
-  startServer,
   tabIds,
   typeInto,
   waitForLine,
 } from './helpers.mjs';
 
 describe('tabs', () => {
+  const suite = appSuite();
   let server;
-  let browser;
   let context;
   let page;
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  beforeEach(async () => {
-    await server.reset();
-    ({ context, page } = await newPage(browser));
-  });
-  afterEach(async () => {
-    await context?.close();
-  });
+  beforeEach(() => ({ server, context, page } = suite));
 
   test('rename a tab (double-click, type, Enter) and close it', async () => {
     await openApp(page, server);

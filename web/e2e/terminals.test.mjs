@@ -1,17 +1,15 @@
 // Terminal basics in a real browser against a real server and real PTYs:
 // open tabs, type, see output; reload brings the same tabs and screens back; Ctrl+C stops a flood.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import {
   WAIT_MS,
   activeTabId,
+  appSuite,
   bufferText,
-  launchBrowser,
-  newPage,
   newTerminal,
   openApp,
   screenLines,
-  startServer,
   tabIds,
   typeInto,
   waitForLine,
@@ -20,25 +18,11 @@ import {
 } from './helpers.mjs';
 
 describe('terminals', () => {
+  const suite = appSuite();
   let server;
-  let browser;
   let context;
   let page;
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  beforeEach(async () => {
-    await server.reset();
-    ({ context, page } = await newPage(browser));
-  });
-  afterEach(async () => {
-    await context?.close();
-  });
+  beforeEach(() => ({ server, context, page } = suite));
 
   test('token link sets the cookie, two tabs open, typed command output shows up', async () => {
     await openApp(page, server);
