@@ -25,6 +25,7 @@ mod refresh;
 mod secret;
 mod store;
 mod time;
+mod vault;
 
 pub use broker::{merge_beta, ActiveCredential, ActiveKind, Broker, OAUTH_BETA};
 pub use discovery::{
@@ -35,6 +36,7 @@ pub use error::CredError;
 pub use info::{CredentialInfo, CredentialKind, CredentialSource};
 pub use refresh::{RefreshConfig, Refresher, DEFAULT_CLIENT_ID, DEFAULT_SCOPE, DEFAULT_TOKEN_URL};
 pub use secret::Secret;
+pub use vault::Vault;
 pub use store::{
     validate, CredentialStore, StoredKind, CIPHERTEXT_FILE, KEY_FILE, MAX_SECRET_LEN,
     MIN_SECRET_LEN,

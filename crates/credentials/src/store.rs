@@ -284,6 +284,12 @@ impl CredentialStore {
         write_atomic_private(&self.data_path, &out)
     }
 
+    /// A vault of other named secrets in `<data>/<file_name>`, under this store's key.
+    pub fn vault(&self, file_name: &str) -> Result<crate::vault::Vault, CredError> {
+        let dir = self.data_path.parent().unwrap_or_else(|| Path::new("."));
+        crate::vault::Vault::open(dir.join(file_name), self.cipher.clone())
+    }
+
     /// Validates and stores a credential; it becomes the most recent one, which
     /// [`crate::Broker`] prefers over everything else.
     pub fn add(&self, kind: StoredKind, value: &str) -> Result<CredentialInfo, CredError> {
