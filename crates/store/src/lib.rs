@@ -7,10 +7,12 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Row, SqlitePool};
 
 mod ids;
+mod projects;
 mod runs;
 mod sandboxes;
 mod usage;
 pub use ids::TerminalId;
+pub use projects::{AlreadyImported, ProjectRecord, PullRecord, SandboxGit};
 pub use runs::{RunEvent, RunRecord};
 pub use sandboxes::{NameTaken, SandboxRecord};
 pub use usage::UsageRow;
