@@ -18,6 +18,8 @@ pub enum CredError {
     KeyFilePermissions { path: PathBuf, mode: u32 },
     #[error("key file {path} is not usable: {reason}")]
     KeyFile { path: PathBuf, reason: String },
+    #[error("the credential store key in {storage} is not usable: {reason}")]
+    KeyStorage { storage: String, reason: String },
     #[error(
         "credential store {path} could not be decrypted: it was modified, or {key} is not the key it was written with"
     )]

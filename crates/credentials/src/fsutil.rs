@@ -96,7 +96,7 @@ fn check_key_file(path: &Path) -> Result<(), CredError> {
     Ok(())
 }
 
-fn read_key(path: &Path) -> Result<[u8; KEY_LEN], CredError> {
+pub(crate) fn read_key(path: &Path) -> Result<[u8; KEY_LEN], CredError> {
     check_key_file(path)?;
     let mut buf = Vec::with_capacity(KEY_LEN);
     File::open(path)

@@ -6,7 +6,8 @@
 //!   `CLAUDE_CODE_OAUTH_TOKEN` and `ANTHROPIC_API_KEY`. A broken source is reported with an
 //!   `error` in its [`CredentialInfo`], never as a failure of the whole discovery.
 //! - [`CredentialStore`] keeps credentials the user added in AnyCode, encrypted with AES-256-GCM
-//!   under a 0600 key file.
+//!   under a key kept in the OS keyring (macOS Keychain, Secret Service) or a 0600 key file
+//!   ([`keystore`]).
 //! - [`Broker`] picks the credential to use and turns it into upstream headers
 //!   ([`ActiveCredential::apply_headers`]).
 //! - [`Refresher`] refreshes the file-based OAuth token, one request at a time, and writes the
@@ -21,6 +22,7 @@ mod discovery;
 mod error;
 mod fsutil;
 mod info;
+pub mod keystore;
 mod refresh;
 mod secret;
 mod store;
@@ -34,11 +36,12 @@ pub use discovery::{
 };
 pub use error::CredError;
 pub use info::{CredentialInfo, CredentialKind, CredentialSource};
+pub use keystore::{KeyStorage, KeyStorageChoice, KeyStorageKind};
 pub use refresh::{RefreshConfig, Refresher, DEFAULT_CLIENT_ID, DEFAULT_SCOPE, DEFAULT_TOKEN_URL};
 pub use secret::Secret;
-pub use vault::Vault;
 pub use store::{
     validate, CredentialStore, StoredKind, CIPHERTEXT_FILE, KEY_FILE, MAX_SECRET_LEN,
     MIN_SECRET_LEN,
 };
 pub use time::rfc3339_from_ms;
+pub use vault::Vault;

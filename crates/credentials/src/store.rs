@@ -1,7 +1,7 @@
 //! Credentials the user added in AnyCode, encrypted at rest.
 //!
-//! `<data>/secret.key` holds a random 256-bit key (mode 0600; a key file anyone else may read is
-//! refused). `<data>/credentials.enc` holds `MAGIC || nonce (12 bytes) || AES-256-GCM(JSON)`,
+//! A random 256-bit key is kept in the OS keyring or in `<data>/secret.key` (mode 0600; a key
+//! file anyone else may read is refused); see [`crate::keystore`]. `<data>/credentials.enc` holds `MAGIC || nonce (12 bytes) || AES-256-GCM(JSON)`,
 //! rewritten atomically with a fresh random nonce on every change.
 
 use std::fmt;
@@ -13,8 +13,9 @@ use aes_gcm::{Aes256Gcm, Key, Nonce};
 use serde::{Deserialize, Serialize};
 
 use crate::error::CredError;
-use crate::fsutil::{create_private_dir, load_or_create_key, write_atomic_private, KEY_LEN};
+use crate::fsutil::{create_private_dir, write_atomic_private, KEY_LEN};
 use crate::info::{CredentialInfo, CredentialKind, CredentialSource};
+use crate::keystore::{open_key, FileKeyStorage, KeyStorage, KeyStorageChoice, KeyStorageKind};
 use crate::secret::Secret;
 use crate::time::{now_ms, rfc3339_from_ms};
 
@@ -152,7 +153,9 @@ struct PlainEntry {
 /// The encrypted store of user-added credentials. Cheap to share behind an `Arc`; every method
 /// takes `&self`.
 pub struct CredentialStore {
+    /// Where the key is (a path, or a keyring item's description).
     key_path: PathBuf,
+    key_storage: KeyStorageKind,
     data_path: PathBuf,
     cipher: Aes256Gcm,
     entries: Mutex<Vec<Entry>>,
@@ -171,20 +174,50 @@ impl fmt::Debug for CredentialStore {
 impl CredentialStore {
     /// Opens (creating if needed) the store in `data_dir`. Fails on a key file with permissions
     /// wider than 0600 and on a ciphertext file that does not decrypt.
+    ///
+    /// The key is kept in `<data>/secret.key` (0600); see [`CredentialStore::open_with`] for the
+    /// OS keyring.
     pub fn open(data_dir: impl AsRef<Path>) -> Result<Self, CredError> {
+        Self::open_with(data_dir, KeyStorageChoice::File)
+    }
+
+    /// Like [`CredentialStore::open`], with the key in the OS keyring when `choice` is
+    /// [`KeyStorageChoice::Auto`] and one answers (an existing key file keeps being used).
+    pub fn open_with(
+        data_dir: impl AsRef<Path>,
+        choice: KeyStorageChoice,
+    ) -> Result<Self, CredError> {
+        let dir = data_dir.as_ref();
+        let keyring = match choice {
+            KeyStorageChoice::Auto => crate::keystore::platform_keyring(dir),
+            KeyStorageChoice::File => None,
+        };
+        Self::open_with_storage(dir, keyring)
+    }
+
+    /// Opens with a given keyring (tests pass a fake one); `None`: the key file only.
+    pub fn open_with_storage(
+        data_dir: impl AsRef<Path>,
+        keyring: Option<Box<dyn KeyStorage>>,
+    ) -> Result<Self, CredError> {
         let dir = data_dir.as_ref();
         create_private_dir(dir)?;
-        let key_path = dir.join(KEY_FILE);
         let data_path = dir.join(CIPHERTEXT_FILE);
-        let key = load_or_create_key(&key_path, || {
-            let k = Aes256Gcm::generate_key(OsRng);
-            let mut out = [0u8; KEY_LEN];
-            out.copy_from_slice(k.as_slice());
-            out
-        })?;
+        let (storage, key) = open_key(
+            FileKeyStorage::new(dir.join(KEY_FILE)),
+            keyring,
+            &data_path,
+            &mut || {
+                let k = Aes256Gcm::generate_key(OsRng);
+                let mut out = [0u8; KEY_LEN];
+                out.copy_from_slice(k.as_slice());
+                out
+            },
+        )?;
         let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key));
         let store = Self {
-            key_path,
+            key_path: PathBuf::from(storage.describe()),
+            key_storage: storage.kind(),
             data_path,
             cipher,
             entries: Mutex::new(Vec::new()),
@@ -192,6 +225,16 @@ impl CredentialStore {
         let entries = store.load()?;
         *store.lock() = entries;
         Ok(store)
+    }
+
+    /// Where the store's key is kept.
+    pub fn key_storage(&self) -> KeyStorageKind {
+        self.key_storage
+    }
+
+    /// The key's location for messages: the key file's path or the keyring item.
+    pub fn key_location(&self) -> &Path {
+        &self.key_path
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<Entry>> {
