@@ -37,6 +37,7 @@ fn spec(dir: &std::path::Path) -> SandboxSpec {
         limits: Limits::default(),
         network: NetworkMode::None,
         env: BTreeMap::from([("PS1".to_string(), "$ ".to_string())]),
+        mirror_dir: None,
     }
 }
 

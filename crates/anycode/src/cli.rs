@@ -92,6 +92,25 @@ pub struct ServeArgs {
     /// Bytes of output each terminal keeps for exact replay.
     #[arg(long, env = "ANYCODE_TERMINAL_BUFFER", default_value_t = 4 * 1024 * 1024)]
     pub terminal_buffer: usize,
+    /// The GitHub REST API (GitHub Enterprise: https://HOST/api/v3).
+    #[arg(
+        long,
+        env = "ANYCODE_GITHUB_API_URL",
+        default_value = "https://api.github.com"
+    )]
+    pub github_api_url: String,
+    /// GitHub's web/Git host, when it cannot be derived from --github-api-url.
+    #[arg(long, env = "ANYCODE_GITHUB_WEB_URL")]
+    pub github_web_url: Option<String>,
+    /// OAuth app client id for signing in with the device flow (no secret needed).
+    #[arg(long, env = "ANYCODE_GITHUB_CLIENT_ID")]
+    pub github_client_id: Option<String>,
+    /// Secret GitHub signs webhook deliveries with (POST /api/github/webhook).
+    #[arg(long, env = "ANYCODE_GITHUB_WEBHOOK_SECRET", hide_env_values = true)]
+    pub github_webhook_secret: Option<String>,
+    /// Seconds between refreshes of open pull requests (state, checks, conflicts).
+    #[arg(long, env = "ANYCODE_PR_POLL_SECONDS", default_value_t = 60)]
+    pub pr_poll_seconds: u64,
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -101,6 +101,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "--anthropic-upstream must be an http(s) URL"
     );
     cfg.anthropic_upstream = args.anthropic_upstream;
+    anyhow::ensure!(
+        args.github_api_url.starts_with("http://") || args.github_api_url.starts_with("https://"),
+        "--github-api-url must be an http(s) URL"
+    );
+    cfg.github = server::GithubConfig {
+        api_url: args.github_api_url,
+        web_url: args.github_web_url,
+        client_id: args.github_client_id.filter(|s| !s.is_empty()),
+        webhook_secret: args.github_webhook_secret.filter(|s| !s.is_empty()),
+        host_token: host_github_token(),
+        poll_every: std::time::Duration::from_secs(args.pr_poll_seconds.max(5)),
+    };
 
     let shutdown = CancellationToken::new();
     // Install the handlers before printing the URL: a SIGTERM right after start-up must shut
@@ -152,4 +164,24 @@ async fn wait_for_signal((mut term, mut int): Signals) {
         _ = term.recv() => {}
         _ = int.recv() => {}
     }
+}
+
+/// A GitHub token the host already has: `GITHUB_TOKEN`/`GH_TOKEN`, else the GitHub CLI's login
+/// (`gh auth token`). Used when the user has not connected GitHub in AnyCode.
+fn host_github_token() -> Option<(String, &'static str)> {
+    for var in ["GITHUB_TOKEN", "GH_TOKEN"] {
+        if let Ok(t) = std::env::var(var) {
+            if !t.trim().is_empty() {
+                return Some((t.trim().to_string(), "env"));
+            }
+        }
+    }
+    let out = std::process::Command::new("gh")
+        .args(["auth", "token"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let t = String::from_utf8(out.stdout).ok()?;
+    (out.status.success() && !t.trim().is_empty()).then(|| (t.trim().to_string(), "gh"))
 }

@@ -115,11 +115,17 @@ pub(crate) fn create_body(spec: &SandboxSpec, user: ContainerUser) -> ContainerC
     ]);
     let memory = i64::try_from(spec.limits.memory_mb).unwrap_or(i64::MAX / MIB) * MIB;
     let host_config = HostConfig {
-        mounts: Some(vec![
-            bind(&spec.agent_binary, AGENT_PATH_IN_SANDBOX, true),
-            bind(&spec.workspace_dir, WORKSPACE_IN_SANDBOX, false),
-            bind(&spec.state_dir, STATE_DIR_IN_SANDBOX, false),
-        ]),
+        mounts: Some({
+            let mut m = vec![
+                bind(&spec.agent_binary, AGENT_PATH_IN_SANDBOX, true),
+                bind(&spec.workspace_dir, WORKSPACE_IN_SANDBOX, false),
+                bind(&spec.state_dir, STATE_DIR_IN_SANDBOX, false),
+            ];
+            if let Some(mirror) = &spec.mirror_dir {
+                m.push(bind(mirror, sandbox::MIRROR_IN_SANDBOX, true));
+            }
+            m
+        }),
         tmpfs: Some(tmpfs),
         readonly_rootfs: Some(true),
         cap_drop: Some(vec!["ALL".to_owned()]),
@@ -268,6 +274,7 @@ mod tests {
             },
             network: NetworkMode::None,
             env: BTreeMap::from([("A".to_owned(), "b".to_owned())]),
+            mirror_dir: None,
         }
     }
 

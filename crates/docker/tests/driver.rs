@@ -109,6 +109,7 @@ impl Fixture {
             },
             network: NetworkMode::None,
             env: BTreeMap::from([("ANYCODE_TEST".to_owned(), "1".to_owned())]),
+            mirror_dir: None,
         }
     }
 

@@ -5,7 +5,7 @@
 //! Records are the source of truth for what the user asked for; the engine is the source of
 //! truth for what exists. Reconciliation makes them agree and explains every difference.
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -88,6 +88,23 @@ pub enum FleetEvent {
         status: u16,
         retry_after_secs: Option<u64>,
     },
+    /// A project was imported or changed.
+    Project(String),
+    ProjectRemoved(String),
+    /// A pull request's state, checks or conflicts changed.
+    Pull {
+        project: String,
+        number: i64,
+    },
+    /// The GitHub connection changed (token stored or removed, device flow finished).
+    GithubAuth,
+    /// A new sandbox's setup started, succeeded or failed.
+    Setup {
+        sandbox: String,
+        terminal: String,
+        state: String,
+        exit_code: Option<i32>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -141,6 +158,29 @@ pub struct NewSandbox {
     pub memory_mb: Option<u64>,
     pub pids: Option<u32>,
     pub network: Option<NetworkMode>,
+    /// A checkout of a project's mirror to put in the workspace before the sandbox first runs.
+    pub checkout: Option<Checkout>,
+}
+
+/// A project checkout for a new sandbox: its own clone sharing the mirror's objects, on a new
+/// branch. Made on the host *before* the sandbox exists — after that, the host never runs git in
+/// the workspace again.
+#[derive(Debug, Clone)]
+pub struct Checkout {
+    pub mirror_dir: PathBuf,
+    pub base_sha: String,
+    pub branch: String,
+    pub author_name: String,
+    pub author_email: String,
+}
+
+/// Where a sandbox's directories are, seen from the host and from inside.
+#[derive(Debug, Clone)]
+pub struct SandboxPaths {
+    pub host_state: PathBuf,
+    pub host_workspace: PathBuf,
+    pub state_inside: String,
+    pub workspace_inside: String,
 }
 
 /// Output of a non-interactive command.
@@ -164,6 +204,8 @@ pub struct SandboxSnapshot {
     pub stats: Option<Stats>,
     pub terminals: usize,
     pub agent_connected: bool,
+    /// The project and branch it works on, if it was made for a project.
+    pub git: Option<store::SandboxGit>,
 }
 
 pub type LifecycleObserver = Arc<dyn Fn(&'static str, Duration) + Send + Sync>;
@@ -746,6 +788,7 @@ impl Fleet {
             state = SandboxState::Running;
         }
         Ok(SandboxSnapshot {
+            git: self.store.sandbox_git(&r.id).await?,
             stats: lock(&self.stats).get(&r.id).copied(),
             agent_connected: self.link(&r.id).is_some(),
             terminals: terms.len(),
@@ -868,10 +911,17 @@ impl Fleet {
             limits,
             network,
             env,
+            mirror_dir: match (&req.checkout, local) {
+                (Some(c), false) => Some(c.mirror_dir.clone()),
+                _ => None,
+            },
         };
         let made = async {
             std::fs::create_dir_all(&spec.workspace_dir)
                 .map_err(|e| FleetError::Failed(format!("cannot create the workspace: {e}")))?;
+            if let Some(c) = &req.checkout {
+                self.checkout(&dir, c, local).await?;
+            }
             std::fs::create_dir_all(spec.state_dir.join("recordings"))
                 .map_err(|e| FleetError::Failed(format!("cannot create the state dir: {e}")))?;
             crate::claude::prepare_config(&spec.state_dir.join("claude"), &agent_in_sandbox)
@@ -902,6 +952,57 @@ impl Fleet {
         }
         (self.observer)("create", started.elapsed());
         self.get(&id).await
+    }
+
+    /// Clones the project mirror into the new workspace (see [`Checkout`]). The relative
+    /// alternates resolve to `/mirror.git` inside a container and, through a `mirror.git`
+    /// symlink beside the workspace, on the host (local driver).
+    async fn checkout(&self, dir: &Path, c: &Checkout, local: bool) -> Result<(), FleetError> {
+        let link = dir.join("mirror.git");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&c.mirror_dir, &link)
+            .map_err(|e| FleetError::Failed(format!("cannot link the mirror: {e}")))?;
+        let origin = if local {
+            link.display().to_string()
+        } else {
+            sandbox::MIRROR_IN_SANDBOX.to_string()
+        };
+        let opts = gitops::CheckoutOptions {
+            origin_url_in_sandbox: origin,
+            user_name: c.author_name.clone(),
+            user_email: c.author_email.clone(),
+            ..Default::default()
+        };
+        gitops::prepare_checkout(
+            &gitops::Mirror::at(&c.mirror_dir),
+            &dir.join("workspace"),
+            &c.base_sha,
+            &c.branch,
+            &opts,
+        )
+        .await
+        .map_err(|e| FleetError::Failed(format!("cannot check out the project: {e}")))?;
+        Ok(())
+    }
+
+    /// The sandbox's directories on the host and inside it.
+    pub fn paths(&self, id: &str) -> SandboxPaths {
+        let dir = self.cfg.sandboxes_dir.join(id);
+        let local = self.driver.kind() == "local";
+        SandboxPaths {
+            state_inside: if local {
+                dir.join("state").display().to_string()
+            } else {
+                sandbox::STATE_DIR_IN_SANDBOX.to_string()
+            },
+            workspace_inside: if local {
+                dir.join("workspace").display().to_string()
+            } else {
+                sandbox::WORKSPACE_IN_SANDBOX.to_string()
+            },
+            host_state: dir.join("state"),
+            host_workspace: dir.join("workspace"),
+        }
     }
 
     fn busy(&self, id: &str) -> BusyGuard<'_> {

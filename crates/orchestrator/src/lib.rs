@@ -6,13 +6,17 @@
 //!   (reconnected after a drop or a server restart), reconciliation with the engine, idle TTL,
 //!   resource stats, change events.
 //! - [`tunnels`]: the server side of each sandbox's loopback ports (egress and model proxies).
+//! - [`projects`]: imported repositories, their mirrors, the Git work of project sandboxes
+//!   (run inside the sandbox), pull requests.
 //! - [`agent_state`]: each Claude agent's state from hooks; [`claude`]: its config and env.
 pub mod agent_state;
 pub mod claude;
 pub mod fleet;
+pub mod projects;
 pub mod runs;
 pub mod terminals;
 pub mod tunnels;
 
-pub use fleet::{Fleet, FleetConfig, FleetError, FleetEvent, NewSandbox, SandboxState};
+pub use fleet::{Checkout, Fleet, FleetConfig, FleetError, FleetEvent, NewSandbox, SandboxState};
+pub use projects::{ProjectError, Projects, ProjectsConfig};
 pub use terminals::{HubConfig, HubError, NewTerminal, TerminalHub};

@@ -72,12 +72,18 @@ pub struct SandboxSpec {
     pub network: NetworkMode,
     /// Environment for the agent (and so for every process it starts).
     pub env: BTreeMap<String, String>,
+    /// A project's Git mirror on the host, mounted read-only at [`MIRROR_IN_SANDBOX`]; the
+    /// workspace checkout reaches its objects through relative alternates
+    /// (`/workspace/.git/objects` → `../../../mirror.git/objects`). The local driver has no
+    /// mounts: the caller puts a `mirror.git` symlink beside the workspace instead.
+    pub mirror_dir: Option<PathBuf>,
 }
 
 /// In-container paths shared by drivers and the agent.
 pub const AGENT_PATH_IN_SANDBOX: &str = "/anycode/bin/anycode-agent";
 pub const STATE_DIR_IN_SANDBOX: &str = "/anycode/state";
 pub const WORKSPACE_IN_SANDBOX: &str = "/workspace";
+pub const MIRROR_IN_SANDBOX: &str = "/mirror.git";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -1,5 +1,6 @@
 //! REST handlers, one module per resource. Handlers parse, call one core function, map the result.
 pub mod claude;
+pub mod projects;
 pub mod sandboxes;
 pub mod terminals;
 

@@ -31,6 +31,16 @@ pub enum ErrorCode {
     InvalidState,
     AgentUnavailable,
     SandboxFailed,
+    /// The forge or remote refused our credentials (401/403), or there are none.
+    ForgeAccessDenied,
+    /// The forge or remote could not be reached.
+    ForgeUnavailable,
+    /// The forge rate-limited us.
+    ForgeRateLimited,
+    /// The remote or forge rejected the change (non-fast-forward push, not mergeable, head moved).
+    Rejected,
+    /// A feature needs configuration that is missing (e.g. the OAuth client id).
+    NotConfigured,
     Internal,
 }
 
@@ -48,6 +58,11 @@ impl ErrorCode {
             Self::ImageMissing => StatusCode::BAD_REQUEST,
             Self::EngineUnavailable | Self::AgentUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::SandboxFailed => StatusCode::BAD_GATEWAY,
+            Self::ForgeAccessDenied => StatusCode::FORBIDDEN,
+            Self::ForgeUnavailable => StatusCode::BAD_GATEWAY,
+            Self::ForgeRateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::Rejected => StatusCode::CONFLICT,
+            Self::NotConfigured => StatusCode::BAD_REQUEST,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

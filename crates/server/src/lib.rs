@@ -53,6 +53,33 @@ pub struct Config {
     pub anthropic_upstream: String,
     /// Where the user's Claude login is looked for (`~/.claude`, env); `None`: this process's.
     pub credential_sources: Option<credentials::Sources>,
+    pub github: GithubConfig,
+}
+
+/// The forge (GitHub, GitHub Enterprise, or a test forge) and how AnyCode authenticates to it.
+#[derive(Debug, Clone)]
+pub struct GithubConfig {
+    pub api_url: String,
+    /// Where web pages, Git and the device flow live; derived from `api_url` when unset.
+    pub web_url: Option<String>,
+    pub client_id: Option<String>,
+    pub webhook_secret: Option<String>,
+    /// A token the host already has and where it came from (`env` or `gh`).
+    pub host_token: Option<(String, &'static str)>,
+    pub poll_every: Duration,
+}
+
+impl Default for GithubConfig {
+    fn default() -> Self {
+        Self {
+            api_url: "https://api.github.com".into(),
+            web_url: None,
+            client_id: None,
+            webhook_secret: None,
+            host_token: None,
+            poll_every: Duration::from_secs(60),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +108,7 @@ impl Config {
             egress_allow: Vec::new(),
             anthropic_upstream: "https://api.anthropic.com".into(),
             credential_sources: None,
+            github: GithubConfig::default(),
         }
     }
 }
@@ -89,6 +117,7 @@ impl Config {
 pub struct AppState {
     pub hub: Arc<TerminalHub>,
     pub fleet: Arc<Fleet>,
+    pub projects: Arc<orchestrator::Projects>,
     pub claude: Arc<claude::BrokerCredentials>,
     pub metrics: Arc<Metrics>,
     pub security: Security,
@@ -104,6 +133,11 @@ impl FromRef<AppState> for Arc<TerminalHub> {
 impl FromRef<AppState> for Arc<Fleet> {
     fn from_ref(s: &AppState) -> Self {
         Arc::clone(&s.fleet)
+    }
+}
+impl FromRef<AppState> for Arc<orchestrator::Projects> {
+    fn from_ref(s: &AppState) -> Self {
+        Arc::clone(&s.projects)
     }
 }
 impl FromRef<AppState> for Arc<Metrics> {
@@ -160,6 +194,75 @@ pub fn router(state: AppState) -> Router {
             "/api/credentials/{id}",
             axum::routing::delete(api::claude::delete_credential),
         )
+        .route(
+            "/api/projects",
+            get(api::projects::list_projects).post(api::projects::import_project),
+        )
+        .route(
+            "/api/projects/{id}",
+            get(api::projects::get_project).delete(api::projects::delete_project),
+        )
+        .route(
+            "/api/projects/{id}/branches",
+            get(api::projects::list_branches).post(api::projects::create_branch),
+        )
+        .route(
+            "/api/github/import",
+            axum::routing::post(api::projects::import_project),
+        )
+        .route("/api/github/auth", get(api::projects::github_auth))
+        .route(
+            "/api/github/token",
+            axum::routing::post(api::projects::set_github_token)
+                .delete(api::projects::delete_github_token),
+        )
+        .route(
+            "/api/github/device",
+            axum::routing::post(api::projects::start_device_flow),
+        )
+        .route("/api/github/repos", get(api::projects::github_repos))
+        .route(
+            "/api/github/pull-requests",
+            get(api::projects::list_pulls).post(api::projects::create_pull),
+        )
+        .route(
+            "/api/github/pr",
+            axum::routing::post(api::projects::create_pull),
+        )
+        .route(
+            "/api/github/pull-requests/{number}",
+            get(api::projects::get_pull),
+        )
+        .route(
+            "/api/github/pull-requests/{number}/merge",
+            axum::routing::post(api::projects::merge_pull),
+        )
+        .route(
+            "/api/sandboxes/{id}/git/status",
+            get(api::projects::git_status),
+        )
+        .route("/api/sandboxes/{id}/diff", get(api::projects::sandbox_diff))
+        .route(
+            "/api/sandboxes/{id}/diff/file",
+            get(api::projects::sandbox_diff_file),
+        )
+        .route(
+            "/api/sandboxes/{id}/files",
+            get(api::projects::sandbox_files),
+        )
+        .route("/api/sandboxes/{id}/file", get(api::projects::sandbox_file))
+        .route(
+            "/api/sandboxes/{id}/commit",
+            axum::routing::post(api::projects::sandbox_commit),
+        )
+        .route(
+            "/api/sandboxes/{id}/push",
+            axum::routing::post(api::projects::sandbox_push),
+        )
+        .route(
+            "/api/sandboxes/{id}/pr-draft",
+            get(api::projects::sandbox_pr_draft),
+        )
         .route("/api/inbox", get(api::claude::inbox))
         .route("/api/agents", get(api::claude::list_agents))
         .route(
@@ -194,13 +297,19 @@ pub fn router(state: AppState) -> Router {
             state.security.clone(),
             security::require_token,
         ));
+    // The forge cannot send AnyCode's token; its deliveries are authenticated by signature.
+    let webhook = Router::new().route(
+        "/api/github/webhook",
+        axum::routing::post(api::projects::github_webhook),
+    );
     let public = Router::new()
         .fallback(assets::serve_asset)
         .layer(from_fn_with_state(
             state.security.clone(),
             security::token_cookie_from_query,
         ));
-    protected
+    webhook
+        .merge(protected)
         .merge(public)
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(from_fn_with_state(
@@ -260,6 +369,7 @@ pub async fn build(
     let observer_metrics = Arc::clone(&metrics);
     // The credentials broker: the user's login, found or stored (encrypted) in the data dir.
     let cred_store = Arc::new(credentials::CredentialStore::open(&cfg.data_dir)?);
+    let cred_store_for_vault = Arc::clone(&cred_store);
     let sources = cfg
         .credential_sources
         .clone()
@@ -317,12 +427,32 @@ pub async fn build(
         }),
         shutdown.child_token(),
     );
+    let forge = forge::Forge::new(&cfg.github.api_url, cfg.github.web_url.as_deref())
+        .map_err(|e| anyhow::anyhow!("--github-api-url: {e}"))?;
+    let vault = Arc::new(cred_store_for_vault.vault("github.enc")?);
+    let projects = orchestrator::Projects::new(
+        fleet.hub().store().clone(),
+        Arc::clone(&fleet),
+        orchestrator::ProjectsConfig {
+            repos_dir: cfg.data_dir.join("repos"),
+            forge: Arc::new(forge),
+            github_client_id: cfg.github.client_id.clone(),
+            webhook_secret: cfg.github.webhook_secret.clone(),
+            host_token: cfg.github.host_token.clone(),
+            author_name: "AnyCode".into(),
+            author_email: "anycode@localhost".into(),
+            poll_every: cfg.github.poll_every,
+        },
+        vault,
+    );
+    projects.start(shutdown.child_token()).await?;
     let _ = claude.fleet.set(Arc::downgrade(&fleet));
     let _ = fleet_cell.set(Arc::downgrade(&fleet));
     fleet.start().await;
     let state = AppState {
         hub,
         fleet,
+        projects,
         claude,
         metrics,
         security: Security::new(&cfg.token, &cfg.allowed_hosts, &cfg.allowed_origins),

@@ -3,6 +3,7 @@
 use utoipa::OpenApi;
 
 use crate::api::claude::*;
+use crate::api::projects::*;
 use crate::api::sandboxes::*;
 use crate::api::terminals::*;
 use crate::error::{ErrorBody, ErrorCode, ErrorDetail};
@@ -13,7 +14,10 @@ use crate::ws::messages::*;
     info(title = "AnyCode API", description = "Control room for many Claude Code agents. Every route needs the access token (Bearer header, cookie, or ?token= on WebSockets)."),
     paths(list_terminals, create_terminal, get_terminal, rename_terminal, resize_terminal, delete_terminal, get_recording,
         list_sandboxes, create_sandbox, get_sandbox, start_sandbox, stop_sandbox, delete_sandbox, exec_in_sandbox,
-        credential_status, add_credential, delete_credential, inbox, mark_seen, usage, list_agents, start_run, list_runs, get_run),
+        credential_status, add_credential, delete_credential, inbox, mark_seen, usage, list_agents, start_run, list_runs, get_run,
+        list_projects, import_project, get_project, delete_project, list_branches, create_branch,
+        git_status, sandbox_diff, sandbox_diff_file, sandbox_files, sandbox_file, sandbox_commit, sandbox_push, sandbox_pr_draft,
+        create_pull, list_pulls, get_pull, merge_pull, github_auth, set_github_token, delete_github_token, start_device_flow, github_repos, github_webhook),
     components(schemas(
         ErrorBody, ErrorDetail, ErrorCode,
         TerminalView, TerminalStatusView, CreateTerminalRequest, RenameTerminalRequest, ResizeTerminalRequest,
@@ -23,8 +27,16 @@ use crate::ws::messages::*;
         CredentialStatus, AddCredentialRequest, credentials::CredentialInfo, credentials::CredentialKind, credentials::CredentialSource, credentials::StoredKind,
         AgentStateView, AgentStatusView, AgentEntry, InboxItem, InboxKind, UsageRowView,
         StartRunRequest, RunView, RunEventView, RunDetail,
+        SandboxGitView, ProjectView, ProjectTypeView, ProjectDetailView, ProjectSandboxRef, ImportRequestBody, BranchView, CreateBranchRequest,
+        FileStatView, DiffPageView, DiffLineView, HunkView, FileDiffView, WorkStatusView, FilesView, FileContentView,
+        CommitRequest, CommitView, PushView, CommitInfoView, PrDraftView, CreatePrRequest, ChecksView, PullView, MergeRequestBody,
+        DeviceView, GithubAuthView, TokenRequest, RepoView,
     )),
-    tags((name = "credentials", description = "The user's Claude credentials; only prefixes are ever shown"),
+    tags((name = "projects", description = "Imported repositories: a mirror each, branches, detected type"),
+        (name = "git", description = "A project sandbox's work: status, diff (paginated), files, commit, push — Git runs inside the sandbox"),
+        (name = "pulls", description = "Pull requests: drafted, conflict-checked (git merge-tree), merged"),
+        (name = "github", description = "The GitHub connection (device flow, token, gh) and the signed webhook"),
+        (name = "credentials", description = "The user's Claude credentials; only prefixes are ever shown"),
         (name = "agents", description = "Claude agents' states (from hooks), the inbox, token usage"),
         (name = "sandboxes", description = "A container (or local process group) per agent; state changes over WebSocket /ws/events"),
         (name = "terminals", description = "Interactive terminals; live I/O over WebSocket /ws/terminals/{id} (docs/protocol.md)"))

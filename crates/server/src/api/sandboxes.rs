@@ -36,6 +36,25 @@ pub struct CreateSandboxRequest {
     #[schema(minimum = 32, maximum = 65536)]
     pub pids: Option<u32>,
     pub network: Option<NetworkModeView>,
+    /// Make the sandbox for this project: its own checkout on a new branch.
+    pub project_id: Option<String>,
+    /// The new branch (validated as a Git ref). Defaults to `anycode/<name>`.
+    pub branch: Option<String>,
+    /// The branch or commit to start from. Defaults to the project's default branch.
+    pub base: Option<String>,
+    /// Run the project's setup (its `.anycode/setup.sh`, else detected defaults) in a terminal
+    /// named `setup`. Default true.
+    pub setup: Option<bool>,
+}
+
+/// The project and branch a sandbox works on.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SandboxGitView {
+    pub project_id: String,
+    pub branch: String,
+    pub base_ref: String,
+    pub base_sha: String,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -83,6 +102,7 @@ pub struct SandboxView {
     pub stats: Option<SandboxStatsView>,
     pub terminals: usize,
     pub agent_connected: bool,
+    pub git: Option<SandboxGitView>,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -125,6 +145,12 @@ pub fn view(s: SandboxSnapshot) -> SandboxView {
             memory_limit_bytes: st.memory_limit_bytes,
         }),
         terminals: s.terminals,
+        git: s.git.map(|g| SandboxGitView {
+            project_id: g.project_id,
+            branch: g.branch,
+            base_ref: g.base_ref,
+            base_sha: g.base_sha,
+        }),
         agent_connected: s.agent_connected,
         created_at: r.created_at,
         updated_at: r.updated_at,
@@ -165,21 +191,42 @@ pub async fn list_sandboxes(
     responses((status = 201, body = SandboxView), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn create_sandbox(
     State(fleet): State<Arc<Fleet>>,
+    State(projects): State<Arc<orchestrator::Projects>>,
     ApiJson(req): ApiJson<CreateSandboxRequest>,
 ) -> Result<(StatusCode, Json<SandboxView>), ApiError> {
-    let made = fleet
-        .create(NewSandbox {
-            name: req.name,
-            image: req.image,
-            cpus: req.cpus,
-            memory_mb: req.memory_mb,
-            pids: req.pids,
-            network: req.network.map(|n| match n {
-                NetworkModeView::None => sandbox::NetworkMode::None,
-                NetworkModeView::Bridge => sandbox::NetworkMode::Bridge,
-            }),
-        })
-        .await?;
+    let new = NewSandbox {
+        name: req.name,
+        image: req.image,
+        cpus: req.cpus,
+        memory_mb: req.memory_mb,
+        pids: req.pids,
+        network: req.network.map(|n| match n {
+            NetworkModeView::None => sandbox::NetworkMode::None,
+            NetworkModeView::Bridge => sandbox::NetworkMode::Bridge,
+        }),
+        checkout: None,
+    };
+    let made = match req.project_id {
+        Some(project_id) => {
+            crate::api::projects::create_project_sandbox(
+                &projects,
+                orchestrator::projects::ProjectSandbox {
+                    project_id,
+                    sandbox: new,
+                    branch: req.branch,
+                    base: req.base,
+                    setup: req.setup.unwrap_or(true),
+                },
+            )
+            .await?
+        }
+        None => {
+            if req.branch.is_some() || req.base.is_some() {
+                return Err(ApiError::invalid("`branch` and `base` need a `projectId`"));
+            }
+            fleet.create(new).await?
+        }
+    };
     Ok((StatusCode::CREATED, Json(view(made))))
 }
 

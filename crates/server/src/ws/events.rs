@@ -69,6 +69,19 @@ async fn run(mut socket: WebSocket, state: AppState) {
                     Ok(Some(r)) => json!({"type": "run", "payload": {"id": r.id, "status": r.status, "sandboxId": r.sandbox_id, "terminalId": r.terminal_id}}),
                     _ => continue,
                 },
+                Ok(FleetEvent::Project(id)) => match state.projects.get(&id).await {
+                    Ok(p) => json!({"type": "project", "payload": crate::api::projects::project_view(p)}),
+                    Err(_) => json!({"type": "project_removed", "payload": {"id": id}}),
+                },
+                Ok(FleetEvent::ProjectRemoved(id)) => json!({"type": "project_removed", "payload": {"id": id}}),
+                Ok(FleetEvent::Pull { project, number }) => match state.projects.pull(&project, number).await {
+                    Ok(p) => json!({"type": "pull", "payload": crate::api::projects::pull_view(p)}),
+                    Err(_) => continue,
+                },
+                Ok(FleetEvent::GithubAuth) => json!({"type": "github_auth"}),
+                Ok(FleetEvent::Setup { sandbox, terminal, state: st, exit_code }) => {
+                    json!({"type": "setup", "payload": {"sandboxId": sandbox, "terminalId": terminal, "state": st, "exitCode": exit_code}})
+                }
                 Err(RecvError::Lagged(_)) => json!({"type": "resync"}),
                 Err(RecvError::Closed) => break,
             },

@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used)]
 mod claude;
 mod harness;
+mod projects;
 mod sandboxes;
 mod terminals;
