@@ -254,9 +254,15 @@ impl Store {
         let Some(r) = row else { return Ok(None) };
         Ok(Some(SandboxGit {
             project_id: r.try_get("project_id")?,
-            branch: r.try_get::<Option<String>, _>("branch")?.unwrap_or_default(),
-            base_ref: r.try_get::<Option<String>, _>("base_ref")?.unwrap_or_default(),
-            base_sha: r.try_get::<Option<String>, _>("base_sha")?.unwrap_or_default(),
+            branch: r
+                .try_get::<Option<String>, _>("branch")?
+                .unwrap_or_default(),
+            base_ref: r
+                .try_get::<Option<String>, _>("base_ref")?
+                .unwrap_or_default(),
+            base_sha: r
+                .try_get::<Option<String>, _>("base_sha")?
+                .unwrap_or_default(),
         }))
     }
 
@@ -272,7 +278,8 @@ impl Store {
             .map(|r| {
                 Ok((
                     r.try_get("id")?,
-                    r.try_get::<Option<String>, _>("branch")?.unwrap_or_default(),
+                    r.try_get::<Option<String>, _>("branch")?
+                        .unwrap_or_default(),
                 ))
             })
             .collect()
@@ -375,16 +382,26 @@ mod tests {
             .unwrap()
             .unwrap_err();
         assert_eq!(dup.id, "p1");
-        assert_eq!(s.unfinished_imports().await.unwrap(), vec!["p1".to_string()]);
+        assert_eq!(
+            s.unfinished_imports().await.unwrap(),
+            vec!["p1".to_string()]
+        );
         s.finish_project_import("p1", "trunk", &serde_json::json!({"languages": ["rust"]}))
             .await
             .unwrap();
         let p = s.get_project("p1").await.unwrap().unwrap();
-        assert_eq!((p.status.as_str(), p.default_branch.as_str()), ("ready", "trunk"));
+        assert_eq!(
+            (p.status.as_str(), p.default_branch.as_str()),
+            ("ready", "trunk")
+        );
         assert_eq!(p.detected.unwrap()["languages"][0], "rust");
         assert!(s.unfinished_imports().await.unwrap().is_empty());
         assert_eq!(
-            s.find_project_by_forge("acme", "demo").await.unwrap().unwrap().id,
+            s.find_project_by_forge("acme", "demo")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
             "p1"
         );
     }
@@ -392,7 +409,10 @@ mod tests {
     #[tokio::test]
     async fn pulls_upsert_and_deleting_a_project_removes_them() {
         let s = Store::in_memory().await.unwrap();
-        s.insert_project(&project("p1", "u")).await.unwrap().unwrap();
+        s.insert_project(&project("p1", "u"))
+            .await
+            .unwrap()
+            .unwrap();
         let now = now_rfc3339();
         let mut pr = PullRecord {
             project_id: "p1".into(),
@@ -418,7 +438,11 @@ mod tests {
         pr.conflicts = vec!["src/a.rs".into()];
         s.upsert_pull(&pr).await.unwrap();
         let got = s.get_pull("p1", 7).await.unwrap().unwrap();
-        assert_eq!(got.sandbox_id.as_deref(), Some("sb"), "a webhook update keeps the sandbox link");
+        assert_eq!(
+            got.sandbox_id.as_deref(),
+            Some("sb"),
+            "a webhook update keeps the sandbox link"
+        );
         assert_eq!(got.conflicts, vec!["src/a.rs".to_string()]);
         assert_eq!(got.mergeable, Some(false));
         assert_eq!(s.list_pulls(Some("p1"), true).await.unwrap().len(), 1);
