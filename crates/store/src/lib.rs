@@ -10,11 +10,13 @@ mod ids;
 mod projects;
 mod runs;
 mod sandboxes;
+mod tasks;
 mod usage;
 pub use ids::TerminalId;
 pub use projects::{AlreadyImported, ProjectRecord, PullRecord, SandboxGit};
 pub use runs::{RunEvent, RunRecord};
 pub use sandboxes::{NameTaken, SandboxRecord};
+pub use tasks::{StepRecord, TaskLog, TaskRecord, WorkflowRecord, WorkflowRunRecord};
 pub use usage::UsageRow;
 
 #[derive(Debug, thiserror::Error)]
