@@ -108,6 +108,12 @@ pub struct ServeArgs {
     /// Secret GitHub signs webhook deliveries with (POST /api/github/webhook).
     #[arg(long, env = "ANYCODE_GITHUB_WEBHOOK_SECRET", hide_env_values = true)]
     pub github_webhook_secret: Option<String>,
+    /// Tasks running at once, all projects together.
+    #[arg(long, env = "ANYCODE_MAX_RUNNING_TASKS", default_value_t = 5)]
+    pub max_running_tasks: usize,
+    /// Tasks running at once in one project.
+    #[arg(long, env = "ANYCODE_MAX_TASKS_PER_PROJECT", default_value_t = 3)]
+    pub max_tasks_per_project: usize,
     /// Seconds between refreshes of open pull requests (state, checks, conflicts).
     #[arg(long, env = "ANYCODE_PR_POLL_SECONDS", default_value_t = 60)]
     pub pr_poll_seconds: u64,

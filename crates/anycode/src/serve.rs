@@ -105,6 +105,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         args.github_api_url.starts_with("http://") || args.github_api_url.starts_with("https://"),
         "--github-api-url must be an http(s) URL"
     );
+    anyhow::ensure!(
+        (1..=200).contains(&args.max_running_tasks)
+            && (1..=200).contains(&args.max_tasks_per_project),
+        "--max-running-tasks and --max-tasks-per-project must be between 1 and 200"
+    );
+    cfg.tasks = server::TaskLimits {
+        max_running: args.max_running_tasks,
+        max_per_project: args.max_tasks_per_project,
+    };
     cfg.github = server::GithubConfig {
         api_url: args.github_api_url,
         web_url: args.github_web_url,

@@ -98,6 +98,14 @@ pub enum FleetEvent {
     },
     /// The GitHub connection changed (token stored or removed, device flow finished).
     GithubAuth,
+    /// A task changed (state, progress, wait reason).
+    Task(String),
+    /// The scheduler's hold or limits changed.
+    Scheduler,
+    /// A workflow run or one of its steps changed.
+    WorkflowRun(String),
+    /// Two branches of one project touch the same files (or stopped doing so).
+    Radar(String),
     /// A new sandbox's setup started, succeeded or failed.
     Setup {
         sandbox: String,

@@ -14,9 +14,11 @@ pub mod claude;
 pub mod fleet;
 pub mod projects;
 pub mod runs;
+pub mod tasks;
 pub mod terminals;
 pub mod tunnels;
 
 pub use fleet::{Checkout, Fleet, FleetConfig, FleetError, FleetEvent, NewSandbox, SandboxState};
 pub use projects::{ProjectError, Projects, ProjectsConfig};
+pub use tasks::{Tasks, TasksConfig};
 pub use terminals::{HubConfig, HubError, NewTerminal, TerminalHub};

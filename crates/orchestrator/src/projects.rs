@@ -949,6 +949,27 @@ impl Projects {
         Ok(sha)
     }
 
+    /// The sandbox's commits on top of its base, newest first (after bringing them into the
+    /// mirror). `Conflict` when there are none.
+    pub async fn sandbox_commits(&self, sandbox: &str) -> Result<Vec<gitops::CommitInfo>> {
+        let (g, _) = self.sandbox_git(sandbox).await?;
+        let head = self.harvest(sandbox).await?;
+        Ok(self
+            .mirror(&g.project_id)
+            .log(&g.base_sha, &head, 500)
+            .await?)
+    }
+
+    /// The open PR AnyCode knows for a branch of the project.
+    pub async fn pull_for_branch(&self, project: &str, branch: &str) -> Result<Option<PullRecord>> {
+        Ok(self
+            .store
+            .list_pulls(Some(project), true)
+            .await?
+            .into_iter()
+            .find(|p| p.head == branch))
+    }
+
     // ---------- pull requests ----------
 
     fn forge_coords(p: &ProjectRecord) -> Result<(String, String)> {

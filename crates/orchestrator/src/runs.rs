@@ -154,6 +154,65 @@ impl Fleet {
     }
 }
 
+impl Fleet {
+    /// After a restart: runs still marked running are followed again from their terminal's first
+    /// byte (the agent kept the process and its output while the server was down; stored events
+    /// are not duplicated). A run whose terminal is gone is marked failed.
+    pub async fn refollow_runs(self: &Arc<Self>) -> Result<(), FleetError> {
+        let store = self.hub().store().clone();
+        for run in store.running_runs().await? {
+            let me = Arc::clone(self);
+            tokio::spawn(async move { me.refollow(run).await });
+        }
+        Ok(())
+    }
+
+    /// Waits (up to two minutes) for the run's sandbox to be reattached, then follows the run
+    /// again; a sandbox that is gone or never comes back means the run was lost.
+    async fn refollow(self: Arc<Self>, run: RunRecord) {
+        let store = self.hub().store().clone();
+        let mut events = self.subscribe();
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            let session = run
+                .terminal_id
+                .parse()
+                .ok()
+                .and_then(|t| self.hub().session(t));
+            if let Some(session) = session {
+                follow(store, self.event_sender(), run.id.clone(), session).await;
+                return;
+            }
+            let alive = matches!(
+                self.get(&run.sandbox_id).await.map(|s| s.state),
+                Ok(crate::SandboxState::Ready | crate::SandboxState::Running)
+            );
+            if !alive || tokio::time::Instant::now() >= deadline {
+                break;
+            }
+            let _ = tokio::time::timeout_at(deadline, async {
+                loop {
+                    match events.recv().await {
+                        Ok(FleetEvent::Sandbox(id)) if id == run.sandbox_id => break,
+                        Ok(FleetEvent::Terminal(_)) => break,
+                        Ok(_) => {}
+                        Err(_) => break,
+                    }
+                }
+            })
+            .await;
+        }
+        let _ = store
+            .finish_run(
+                &run.id,
+                "failed",
+                Some(&serde_json::json!({"error": "the run's terminal was lost while AnyCode was down"})),
+            )
+            .await;
+        let _ = self.event_sender().send(FleetEvent::Run(run.id));
+    }
+}
+
 /// Reads the run's terminal from its first byte, one JSON line at a time, until it exits.
 async fn follow(
     store: Store,

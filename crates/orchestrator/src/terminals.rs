@@ -59,6 +59,8 @@ pub struct HubConfig {
 pub struct TerminalHub {
     store: Store,
     live: RwLock<HashMap<TerminalId, Session>>,
+    /// Which live sessions mirror a sandbox terminal (their process belongs to the agent).
+    mirrors: RwLock<std::collections::HashSet<TerminalId>>,
     cfg: HubConfig,
     tasks: TaskTracker,
 }
@@ -145,6 +147,7 @@ impl TerminalHub {
         Ok(Arc::new(Self {
             store,
             live: RwLock::new(HashMap::new()),
+            mirrors: RwLock::new(std::collections::HashSet::new()),
             cfg,
             tasks: TaskTracker::new(),
         }))
@@ -186,6 +189,10 @@ impl TerminalHub {
 
     /// Tracks an existing record's mirror (after a reconnect or a server restart).
     pub fn adopt_mirror(self: &Arc<Self>, id: TerminalId, session: Session) {
+        self.mirrors
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id);
         self.live
             .write()
             .unwrap_or_else(|p| p.into_inner())
@@ -392,12 +399,20 @@ impl TerminalHub {
     }
 
     /// Ends every terminal and waits for their runners (recordings flushed).
+    /// Closes the server's own terminals. Sandbox terminals are left alone: their processes
+    /// belong to the agent and outlive the server (closing a mirror would close the process).
     pub async fn shutdown(&self) {
+        let mirrors = self
+            .mirrors
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let sessions: Vec<Session> = self
             .live
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .drain()
+            .filter(|(id, _)| !mirrors.contains(id))
             .map(|(_, s)| s)
             .collect();
         for s in &sessions {

@@ -2,6 +2,7 @@
 pub mod claude;
 pub mod projects;
 pub mod sandboxes;
+pub mod tasks;
 pub mod terminals;
 
 use axum::extract::rejection::JsonRejection;

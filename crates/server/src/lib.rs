@@ -26,6 +26,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+pub use orchestrator::tasks::Limits as TaskLimits;
 use orchestrator::{Fleet, FleetConfig, HubConfig, TerminalHub};
 
 use crate::observability::Metrics;
@@ -54,6 +55,7 @@ pub struct Config {
     /// Where the user's Claude login is looked for (`~/.claude`, env); `None`: this process's.
     pub credential_sources: Option<credentials::Sources>,
     pub github: GithubConfig,
+    pub tasks: orchestrator::tasks::Limits,
 }
 
 /// The forge (GitHub, GitHub Enterprise, or a test forge) and how AnyCode authenticates to it.
@@ -109,6 +111,10 @@ impl Config {
             anthropic_upstream: "https://api.anthropic.com".into(),
             credential_sources: None,
             github: GithubConfig::default(),
+            tasks: orchestrator::tasks::Limits {
+                max_running: 5,
+                max_per_project: 3,
+            },
         }
     }
 }
@@ -118,6 +124,7 @@ pub struct AppState {
     pub hub: Arc<TerminalHub>,
     pub fleet: Arc<Fleet>,
     pub projects: Arc<orchestrator::Projects>,
+    pub tasks: Arc<orchestrator::Tasks>,
     pub claude: Arc<claude::BrokerCredentials>,
     pub metrics: Arc<Metrics>,
     pub security: Security,
@@ -138,6 +145,11 @@ impl FromRef<AppState> for Arc<Fleet> {
 impl FromRef<AppState> for Arc<orchestrator::Projects> {
     fn from_ref(s: &AppState) -> Self {
         Arc::clone(&s.projects)
+    }
+}
+impl FromRef<AppState> for Arc<orchestrator::Tasks> {
+    fn from_ref(s: &AppState) -> Self {
+        Arc::clone(&s.tasks)
     }
 }
 impl FromRef<AppState> for Arc<Metrics> {
@@ -262,6 +274,24 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/sandboxes/{id}/pr-draft",
             get(api::projects::sandbox_pr_draft),
+        )
+        .route(
+            "/api/tasks",
+            get(api::tasks::list_tasks).post(api::tasks::create_task),
+        )
+        .route("/api/tasks/{id}", get(api::tasks::get_task))
+        .route(
+            "/api/tasks/{id}/cancel",
+            axum::routing::post(api::tasks::cancel_task),
+        )
+        .route(
+            "/api/tasks/{id}/complete",
+            axum::routing::post(api::tasks::complete_task),
+        )
+        .route("/api/tasks/{id}/logs", get(api::tasks::task_logs))
+        .route(
+            "/api/scheduler",
+            get(api::tasks::get_scheduler).put(api::tasks::set_scheduler),
         )
         .route("/api/inbox", get(api::claude::inbox))
         .route("/api/agents", get(api::claude::list_agents))
@@ -446,6 +476,17 @@ pub async fn build(
         vault,
     );
     projects.start(shutdown.child_token()).await?;
+    let tasks = orchestrator::Tasks::new(
+        fleet.hub().store().clone(),
+        Arc::clone(&fleet),
+        Arc::clone(&projects),
+        orchestrator::TasksConfig {
+            limits: cfg.tasks,
+            ..Default::default()
+        },
+        shutdown.child_token(),
+    );
+    tasks.start().await?;
     let _ = claude.fleet.set(Arc::downgrade(&fleet));
     let _ = fleet_cell.set(Arc::downgrade(&fleet));
     fleet.start().await;
@@ -453,6 +494,7 @@ pub async fn build(
         hub,
         fleet,
         projects,
+        tasks,
         claude,
         metrics,
         security: Security::new(&cfg.token, &cfg.allowed_hosts, &cfg.allowed_origins),

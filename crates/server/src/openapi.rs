@@ -5,6 +5,7 @@ use utoipa::OpenApi;
 use crate::api::claude::*;
 use crate::api::projects::*;
 use crate::api::sandboxes::*;
+use crate::api::tasks::*;
 use crate::api::terminals::*;
 use crate::error::{ErrorBody, ErrorCode, ErrorDetail};
 use crate::ws::messages::*;
@@ -17,7 +18,8 @@ use crate::ws::messages::*;
         credential_status, add_credential, delete_credential, inbox, mark_seen, usage, list_agents, start_run, list_runs, get_run,
         list_projects, import_project, get_project, delete_project, list_branches, create_branch,
         git_status, sandbox_diff, sandbox_diff_file, sandbox_files, sandbox_file, sandbox_commit, sandbox_push, sandbox_pr_draft,
-        create_pull, list_pulls, get_pull, merge_pull, github_auth, set_github_token, delete_github_token, start_device_flow, github_repos, github_webhook),
+        create_pull, list_pulls, get_pull, merge_pull, github_auth, set_github_token, delete_github_token, start_device_flow, github_repos, github_webhook,
+        list_tasks, create_task, get_task, cancel_task, complete_task, task_logs, get_scheduler, set_scheduler),
     components(schemas(
         ErrorBody, ErrorDetail, ErrorCode,
         TerminalView, TerminalStatusView, CreateTerminalRequest, RenameTerminalRequest, ResizeTerminalRequest,
@@ -31,8 +33,10 @@ use crate::ws::messages::*;
         FileStatView, DiffPageView, DiffLineView, HunkView, FileDiffView, WorkStatusView, FilesView, FileContentView,
         CommitRequest, CommitView, PushView, CommitInfoView, PrDraftView, CreatePrRequest, ChecksView, PullView, MergeRequestBody,
         DeviceView, GithubAuthView, TokenRequest, RepoView,
+        TaskType, CreateTaskRequest, TaskView, TaskLogView, SchedulerLimitsView, SchedulerView,
     )),
-    tags((name = "projects", description = "Imported repositories: a mirror each, branches, detected type"),
+    tags((name = "tasks", description = "Tasks run unattended (or interactively) in their own sandboxes; the scheduler's limits and hold"),
+        (name = "projects", description = "Imported repositories: a mirror each, branches, detected type"),
         (name = "git", description = "A project sandbox's work: status, diff (paginated), files, commit, push — Git runs inside the sandbox"),
         (name = "pulls", description = "Pull requests: drafted, conflict-checked (git merge-tree), merged"),
         (name = "github", description = "The GitHub connection (device flow, token, gh) and the signed webhook"),

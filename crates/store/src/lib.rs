@@ -75,6 +75,12 @@ pub fn now_rfc3339() -> String {
     format_rfc3339(d.as_secs() as i64, d.subsec_millis())
 }
 
+/// A point in time as RFC 3339 (UTC, milliseconds); sorts as text like the time it names.
+pub fn rfc3339(t: std::time::SystemTime) -> String {
+    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    format_rfc3339(d.as_secs() as i64, d.subsec_millis())
+}
+
 fn format_rfc3339(secs: i64, millis: u32) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);

@@ -250,13 +250,15 @@ impl Store {
     }
 
     pub async fn set_task_progress(&self, id: &str, phase: &str, progress: i64) -> Result<()> {
-        sqlx::query("UPDATE tasks SET phase = ?, progress = MAX(progress, ?), updated_at = ? WHERE id = ?")
-            .bind(phase)
-            .bind(progress.clamp(0, 100))
-            .bind(now_rfc3339())
-            .bind(id)
-            .execute(self.pool())
-            .await?;
+        sqlx::query(
+            "UPDATE tasks SET phase = ?, progress = MAX(progress, ?), updated_at = ? WHERE id = ?",
+        )
+        .bind(phase)
+        .bind(progress.clamp(0, 100))
+        .bind(now_rfc3339())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 
@@ -270,7 +272,12 @@ impl Store {
         Ok(())
     }
 
-    pub async fn set_task_run(&self, id: &str, run: Option<&str>, session: Option<&str>) -> Result<()> {
+    pub async fn set_task_run(
+        &self,
+        id: &str,
+        run: Option<&str>,
+        session: Option<&str>,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE tasks SET run_id = ?, session_id = COALESCE(?, session_id), updated_at = ? WHERE id = ?",
         )
@@ -402,7 +409,13 @@ impl Store {
         Ok(())
     }
 
-    pub async fn update_workflow(&self, id: &str, name: &str, definition: &str, enabled: bool) -> Result<bool> {
+    pub async fn update_workflow(
+        &self,
+        id: &str,
+        name: &str,
+        definition: &str,
+        enabled: bool,
+    ) -> Result<bool> {
         let r = sqlx::query("UPDATE workflows SET name = ?, definition = ?, enabled = ?, updated_at = ? WHERE id = ?")
             .bind(name)
             .bind(definition)
@@ -451,11 +464,13 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         for s in steps {
-            sqlx::query("INSERT INTO workflow_steps (run_id, step_id, status) VALUES (?, ?, 'pending')")
-                .bind(&r.id)
-                .bind(s)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO workflow_steps (run_id, step_id, status) VALUES (?, ?, 'pending')",
+            )
+            .bind(&r.id)
+            .bind(s)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -470,7 +485,10 @@ impl Store {
     }
 
     /// Runs of one workflow (or of all, when `workflow` is None), newest first.
-    pub async fn list_workflow_runs(&self, workflow: Option<&str>) -> Result<Vec<WorkflowRunRecord>> {
+    pub async fn list_workflow_runs(
+        &self,
+        workflow: Option<&str>,
+    ) -> Result<Vec<WorkflowRunRecord>> {
         let rows = sqlx::query("SELECT * FROM workflow_runs WHERE (? IS NULL OR workflow_id = ?) ORDER BY created_at DESC, id DESC")
             .bind(workflow)
             .bind(workflow)
@@ -479,7 +497,12 @@ impl Store {
         rows.iter().map(run_from).collect()
     }
 
-    pub async fn finish_workflow_run(&self, id: &str, status: &str, error: Option<&str>) -> Result<bool> {
+    pub async fn finish_workflow_run(
+        &self,
+        id: &str,
+        status: &str,
+        error: Option<&str>,
+    ) -> Result<bool> {
         let r = sqlx::query("UPDATE workflow_runs SET status = ?, error = ?, finished_at = ? WHERE id = ? AND status = 'running'")
             .bind(status)
             .bind(error)
@@ -519,9 +542,10 @@ impl Store {
 
     /// Runs still in progress (to resume after a restart).
     pub async fn running_workflow_runs(&self) -> Result<Vec<WorkflowRunRecord>> {
-        let rows = sqlx::query("SELECT * FROM workflow_runs WHERE status = 'running' ORDER BY created_at")
-            .fetch_all(self.pool())
-            .await?;
+        let rows =
+            sqlx::query("SELECT * FROM workflow_runs WHERE status = 'running' ORDER BY created_at")
+                .fetch_all(self.pool())
+                .await?;
         rows.iter().map(run_from).collect()
     }
 
@@ -582,20 +606,49 @@ mod tests {
         let s = Store::in_memory().await.unwrap();
         s.insert_task(&task("a", 0)).await.unwrap();
         s.insert_task(&task("b", 5)).await.unwrap();
-        let q: Vec<String> = s.queued_tasks().await.unwrap().into_iter().map(|t| t.id).collect();
+        let q: Vec<String> = s
+            .queued_tasks()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
         assert_eq!(q, vec!["b", "a"]);
         assert!(s.claim_task("b").await.unwrap());
-        assert!(!s.claim_task("b").await.unwrap(), "a second claim must fail");
-        s.requeue_task("b", Some("2030-01-01T00:00:00Z"), "429", "rate_limited").await.unwrap();
+        assert!(
+            !s.claim_task("b").await.unwrap(),
+            "a second claim must fail"
+        );
+        s.requeue_task("b", Some("2030-01-01T00:00:00Z"), "429", "rate_limited")
+            .await
+            .unwrap();
         let b = s.get_task("b").await.unwrap().unwrap();
         assert_eq!((b.status.as_str(), b.attempt), ("queued", 1));
         assert!(s.claim_task("b").await.unwrap());
-        assert!(s.finish_task("b", "completed", None, None, Some(&serde_json::json!({"commits": []}))).await.unwrap());
-        assert!(!s.finish_task("b", "failed", Some("late"), None, None).await.unwrap());
+        assert!(s
+            .finish_task(
+                "b",
+                "completed",
+                None,
+                None,
+                Some(&serde_json::json!({"commits": []}))
+            )
+            .await
+            .unwrap());
+        assert!(!s
+            .finish_task("b", "failed", Some("late"), None, None)
+            .await
+            .unwrap());
         let b = s.get_task("b").await.unwrap().unwrap();
-        assert_eq!((b.status.as_str(), b.progress, b.attempt), ("completed", 100, 2));
+        assert_eq!(
+            (b.status.as_str(), b.progress, b.attempt),
+            ("completed", 100, 2)
+        );
         s.request_task_cancel("a").await.unwrap();
-        assert!(!s.claim_task("a").await.unwrap(), "a cancelled task is never claimed");
+        assert!(
+            !s.claim_task("a").await.unwrap(),
+            "a cancelled task is never claimed"
+        );
         s.add_task_log("a", "info", "one").await.unwrap();
         s.add_task_log("a", "warn", "two").await.unwrap();
         let logs = s.task_logs("a").await.unwrap();

@@ -82,6 +82,16 @@ async fn run(mut socket: WebSocket, state: AppState) {
                 Ok(FleetEvent::Setup { sandbox, terminal, state: st, exit_code }) => {
                     json!({"type": "setup", "payload": {"sandboxId": sandbox, "terminalId": terminal, "state": st, "exitCode": exit_code}})
                 }
+                Ok(FleetEvent::Task(id)) => match state.tasks.get(&id).await {
+                    Ok(t) => json!({"type": "task", "payload": crate::api::tasks::task_view(t)}),
+                    Err(_) => continue,
+                },
+                Ok(FleetEvent::Scheduler) => match crate::api::tasks::scheduler_view(&state.tasks).await {
+                    Ok(v) => json!({"type": "scheduler", "payload": v}),
+                    Err(_) => continue,
+                },
+                Ok(FleetEvent::WorkflowRun(id)) => json!({"type": "workflow_run", "payload": {"id": id}}),
+                Ok(FleetEvent::Radar(project)) => json!({"type": "radar", "payload": {"projectId": project}}),
                 Err(RecvError::Lagged(_)) => json!({"type": "resync"}),
                 Err(RecvError::Closed) => break,
             },

@@ -5,4 +5,5 @@ mod claude;
 mod harness;
 mod projects;
 mod sandboxes;
+mod tasks;
 mod terminals;

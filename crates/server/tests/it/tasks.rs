@@ -1,0 +1,415 @@
+//! Tasks end to end: the real `claude` CLI in real Docker sandboxes against the mock model, the
+//! fake forge for pushes and PRs. A task's whole flow, bad input, cancel, the rate-limit hold and
+//! resume, and a server restart in the middle of a run (the run continues; nothing runs twice).
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use fake_forge::FakeForge;
+use mock_model::{MockModel, Script, Turn};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::harness::*;
+
+const SECRET: &str = "sk-ant-api03-task-tests-secret-0123456789";
+const GH: &str = "ghp_tasks_token_0123456789";
+
+struct World {
+    forge: FakeForge,
+    _root: tempfile::TempDir,
+    mock: MockModel,
+}
+
+async fn world(script: Script) -> World {
+    let root = tempfile::tempdir().unwrap();
+    let forge = FakeForge::start(root.path()).await.unwrap();
+    forge.add_user("alice", GH);
+    forge.create_repo("alice", "app", true, "main");
+    forge.commit_files(
+        "alice",
+        "app",
+        "main",
+        &[("README.md", "# App\n"), ("src/main.txt", "hello\n")],
+        "initial",
+    );
+    let mock = MockModel::start(script).await;
+    World {
+        forge,
+        _root: root,
+        mock,
+    }
+}
+
+fn tweak(w: &World) -> impl FnOnce(&mut server::Config) {
+    let api = w.forge.url();
+    let upstream = w.mock.base_url();
+    let home = tempfile::tempdir().unwrap().keep();
+    move |c: &mut server::Config| {
+        c.sandbox_driver = server::DriverChoice::Docker;
+        c.anthropic_upstream = upstream;
+        c.credential_sources = Some(credentials::Sources::new(
+            home,
+            BTreeMap::from([("ANTHROPIC_API_KEY".to_string(), SECRET.to_string())]),
+        ));
+        c.github.api_url = api;
+        c.github.host_token = Some((GH.to_string(), "env"));
+        c.github.poll_every = Duration::from_secs(3600);
+    }
+}
+
+async fn project(s: &TestServer) -> String {
+    let (st, p) = s
+        .api(
+            Method::POST,
+            "/api/github/import",
+            Some(json!({"repository": "alice/app"})),
+        )
+        .await;
+    assert_eq!(st, 201, "{p}");
+    p["id"].as_str().unwrap().to_string()
+}
+
+async fn create_task(s: &TestServer, body: Value) -> Value {
+    let (st, t) = s.api(Method::POST, "/api/tasks", Some(body)).await;
+    assert_eq!(st, 201, "{t}");
+    t
+}
+
+/// Waits on `/ws/events` until the task satisfies `pred`; returns its view.
+async fn until_task(events: &mut Events, id: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    loop {
+        let ev = events.next_json().await;
+        if ev["type"] == "task" && ev["payload"]["id"] == id && pred(&ev["payload"]) {
+            return ev["payload"].clone();
+        }
+    }
+}
+
+fn finished(t: &Value) -> bool {
+    matches!(
+        t["status"].as_str(),
+        Some("completed" | "failed" | "cancelled")
+    )
+}
+
+/// Removes the sandboxes a test's tasks made.
+async fn cleanup(s: &TestServer) {
+    let (_, list) = s.api(Method::GET, "/api/sandboxes", None).await;
+    for sb in list.as_array().cloned().unwrap_or_default() {
+        let id = sb["id"].as_str().unwrap_or_default().to_string();
+        s.api(Method::DELETE, &format!("/api/sandboxes/{id}"), None)
+            .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_runs_claude_then_commits_pushes_and_opens_a_pr() {
+    let w = world(Script::echo().rule(
+        "add a greeting",
+        [
+            Turn::tool_use(
+                "Write",
+                json!({"file_path": "/workspace/greeting.txt", "content": "hello from the task\n"}),
+            ),
+            Turn::text("Added the greeting."),
+        ],
+    ))
+    .await;
+    let s = TestServer::start_with(tweak(&w)).await;
+    let pid = project(&s).await;
+    let mut events = s.events().await;
+    let t = create_task(
+        &s,
+        json!({"projectId": pid, "prompt": "Please add a greeting file", "title": "Add a greeting", "autoPR": true}),
+    )
+    .await;
+    assert_eq!(t["status"], "queued");
+    let id = t["id"].as_str().unwrap();
+    let running = until_task(&mut events, id, |t| t["phase"] == "claude").await;
+    assert_eq!(running["status"], "running");
+    let done = until_task(&mut events, id, finished).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["progress"], 100);
+    let result = &done["result"];
+    assert_eq!(result["commits"].as_array().unwrap().len(), 1, "{result}");
+    assert_eq!(result["commits"][0]["subject"], "Add a greeting");
+    let branch = done["targetBranch"].as_str().unwrap();
+    assert!(branch.starts_with("anycode/task-"), "{branch}");
+    let pulls = w.forge.pulls("alice", "app");
+    assert_eq!(pulls.len(), 1);
+    assert_eq!(pulls[0].head_ref, branch);
+    assert_eq!(pulls[0].base_ref, "main");
+    assert_eq!(result["prNumber"], pulls[0].number);
+    assert!(w.forge.branch_sha("alice", "app", branch).is_some());
+    let (_, logs) = s
+        .api(Method::GET, &format!("/api/tasks/{id}/logs"), None)
+        .await;
+    let text = logs.to_string();
+    for want in [
+        "started",
+        "started Claude",
+        "committed",
+        "pushed",
+        "opened PR",
+    ] {
+        assert!(text.contains(want), "{want} missing from {text}");
+    }
+    // The model saw the task's prompt once.
+    let prompts = w
+        .mock
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.prompt()
+                .is_some_and(|p| p.contains("Please add a greeting file"))
+        })
+        .count();
+    assert!(prompts >= 1);
+    cleanup(&s).await;
+}
+
+#[tokio::test]
+async fn bad_tasks_are_refused_with_clear_errors() {
+    let w = world(Script::echo()).await;
+    let s = TestServer::start_with(tweak(&w)).await;
+    let pid = project(&s).await;
+    for (body, code, needle) in [
+        (
+            json!({"projectId": "nope", "prompt": "x"}),
+            404,
+            "does not exist",
+        ),
+        (json!({"projectId": pid, "prompt": "  "}), 400, "prompt"),
+        (
+            json!({"projectId": pid, "prompt": "x", "type": "deploy"}),
+            400,
+            "type",
+        ),
+        (
+            json!({"projectId": pid, "prompt": "x", "targetBranch": "a..b"}),
+            400,
+            "targetBranch",
+        ),
+        (
+            json!({"projectId": pid, "prompt": "x", "targetBranch": "main"}),
+            400,
+            "differ",
+        ),
+        (
+            json!({"projectId": pid, "prompt": "x", "priority": 1000}),
+            400,
+            "priority",
+        ),
+        (
+            json!({"projectId": pid, "prompt": "x", "timeoutSecs": 1}),
+            400,
+            "timeoutSecs",
+        ),
+    ] {
+        let (st, v) = s.api(Method::POST, "/api/tasks", Some(body.clone())).await;
+        assert_eq!(st, code, "{body}: {v}");
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(needle),
+            "{body}: {v}"
+        );
+    }
+    let (st, _) = s.api(Method::POST, "/api/tasks/nope/cancel", None).await;
+    assert_eq!(st, 404);
+    let (st, v) = s
+        .api(
+            Method::PUT,
+            "/api/scheduler",
+            Some(json!({"maxRunning": 0, "maxPerProject": 1})),
+        )
+        .await;
+    assert_eq!(st, 400, "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_a_queued_and_a_running_task() {
+    let w = world(Script::echo().rule(
+        "take your time",
+        [Turn::text("still thinking").delayed(60_000)],
+    ))
+    .await;
+    let s = TestServer::start_with(tweak(&w)).await;
+    let (st, _) = s
+        .api(
+            Method::PUT,
+            "/api/scheduler",
+            Some(json!({"maxRunning": 1, "maxPerProject": 1})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let pid = project(&s).await;
+    let mut events = s.events().await;
+    let slow = create_task(&s, json!({"projectId": pid, "prompt": "take your time"})).await;
+    let slow_id = slow["id"].as_str().unwrap();
+    until_task(&mut events, slow_id, |t| t["phase"] == "claude").await;
+    let queued = create_task(&s, json!({"projectId": pid, "prompt": "later"})).await;
+    let queued_id = queued["id"].as_str().unwrap();
+    let waiting = until_task(&mut events, queued_id, |t| t["waitReason"].is_string()).await;
+    assert!(
+        waiting["waitReason"]
+            .as_str()
+            .unwrap()
+            .contains("free slot"),
+        "{waiting}"
+    );
+    let (st, v) = s
+        .api(
+            Method::POST,
+            &format!("/api/tasks/{queued_id}/cancel"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["status"], "cancelled");
+    let (st, _) = s
+        .api(Method::POST, &format!("/api/tasks/{slow_id}/cancel"), None)
+        .await;
+    assert_eq!(st, 200);
+    let done = until_task(&mut events, slow_id, finished).await;
+    assert_eq!(done["status"], "cancelled", "{done}");
+    let (st, v) = s
+        .api(Method::POST, &format!("/api/tasks/{slow_id}/cancel"), None)
+        .await;
+    assert_eq!(st, 409, "a finished task cannot be cancelled again: {v}");
+    cleanup(&s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limit_holds_new_work_and_it_resumes_on_its_own() {
+    // The first model request of the conversation is refused with 429 (retry-after 2 s); the
+    // CLI retries it itself, then finishes.
+    let w = world(Script::echo().rule(
+        "first task",
+        [Turn::rate_limited(2), Turn::text("first done")],
+    ))
+    .await;
+    let s = TestServer::start_with(tweak(&w)).await;
+    let (st, _) = s
+        .api(
+            Method::PUT,
+            "/api/scheduler",
+            Some(json!({"maxRunning": 1, "maxPerProject": 1})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let pid = project(&s).await;
+    let mut events = s.events().await;
+    let a = create_task(&s, json!({"projectId": pid, "prompt": "first task"})).await;
+    let b = create_task(&s, json!({"projectId": pid, "prompt": "second task"})).await;
+    let (a, b) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
+    // The hold is announced and shown on the waiting task.
+    loop {
+        let ev = events.next_json().await;
+        if ev["type"] == "scheduler" && ev["payload"]["holdReason"].is_string() {
+            assert!(
+                ev["payload"]["holdReason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("429"),
+                "{ev}"
+            );
+            break;
+        }
+    }
+    let held = until_task(&mut events, b, |t| {
+        t["waitReason"]
+            .as_str()
+            .is_some_and(|r| r.contains("rate-limited"))
+    })
+    .await;
+    assert_eq!(held["status"], "queued");
+    // Both finish without anyone touching anything.
+    let mut done = std::collections::HashSet::new();
+    while done.len() < 2 {
+        let ev = events.next_json().await;
+        if ev["type"] == "task" && finished(&ev["payload"]) {
+            assert_eq!(ev["payload"]["status"], "completed", "{ev}");
+            done.insert(ev["payload"]["id"].as_str().unwrap().to_string());
+        }
+    }
+    assert!(done.contains(a) && done.contains(b));
+    cleanup(&s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_in_the_middle_of_a_run_continues_it_without_running_it_twice() {
+    let w = world(Script::echo().rule(
+        "survive a restart",
+        [
+            Turn::tool_use(
+                "Write",
+                json!({"file_path": "/workspace/survived.txt", "content": "yes\n"}),
+            ),
+            Turn::text("Wrote it.").delayed(4_000),
+        ],
+    ))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    let s = TestServer::start_at(path.clone(), tweak(&w)).await;
+    let pid = project(&s).await;
+    let mut events = s.events().await;
+    let t = create_task(
+        &s,
+        json!({"projectId": pid, "prompt": "survive a restart", "title": "Survive"}),
+    )
+    .await;
+    let id = t["id"].as_str().unwrap().to_string();
+    // Wait until Claude has made its first tool call, then stop the server.
+    loop {
+        let ev = events.next_json().await;
+        if ev["type"] == "run" {
+            let (_, d) = s
+                .api(
+                    Method::GET,
+                    &format!("/api/runs/{}", ev["payload"]["id"].as_str().unwrap()),
+                    None,
+                )
+                .await;
+            if d["events"].to_string().contains("tool_use") {
+                break;
+            }
+        }
+    }
+    drop(events);
+    s.shutdown.cancel();
+    let addr = s.addr;
+    // The old server is gone when its port refuses connections.
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(addr).await.is_err() {
+            break;
+        }
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let s2 = TestServer::start_at(path, tweak(&w)).await;
+    let mut events = s2.events().await;
+    let (_, now) = s2.api(Method::GET, &format!("/api/tasks/{id}"), None).await;
+    let done = if finished(&now) {
+        now
+    } else {
+        until_task(&mut events, &id, finished).await
+    };
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["result"]["commits"][0]["subject"], "Survive");
+    assert_eq!(done["attempt"], 1, "not retried: {done}");
+    let (_, runs) = s2.api(Method::GET, "/api/runs", None).await;
+    assert_eq!(
+        runs.as_array().unwrap().len(),
+        1,
+        "one run, never a second: {runs}"
+    );
+    let (_, logs) = s2
+        .api(Method::GET, &format!("/api/tasks/{id}/logs"), None)
+        .await;
+    assert!(
+        logs.to_string().contains("resumed after a server restart"),
+        "{logs}"
+    );
+    cleanup(&s2).await;
+    drop(s);
+}
