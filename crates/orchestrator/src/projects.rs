@@ -43,6 +43,8 @@ pub struct ProjectsConfig {
     pub author_email: String,
     /// How often open pull requests are refreshed (state, checks, conflicts).
     pub poll_every: Duration,
+    /// How often the conflict radar looks at every project's live sandboxes.
+    pub radar_every: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -191,6 +193,40 @@ pub struct Projects {
     device: Mutex<Option<DeviceState>>,
     login: Mutex<Option<String>>,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The conflict radar's last findings per project.
+    radar: Mutex<HashMap<String, Vec<Overlap>>>,
+}
+
+/// Two branches of one project that touch the same files, before anyone opens a PR.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Overlap {
+    pub project_id: String,
+    pub sandboxes: [String; 2],
+    pub branches: [String; 2],
+    pub files: Vec<String>,
+}
+
+/// Pairs of branches whose changed files intersect (each pair once, files sorted).
+pub fn overlaps(project: &str, changed: &[(String, String, Vec<String>)]) -> Vec<Overlap> {
+    let mut out = Vec::new();
+    for (i, (sa, ba, fa)) in changed.iter().enumerate() {
+        for (sb, bb, fb) in &changed[i + 1..] {
+            let mut files: Vec<String> = fa.iter().filter(|f| fb.contains(f)).cloned().collect();
+            if files.is_empty() {
+                continue;
+            }
+            files.sort();
+            files.dedup();
+            out.push(Overlap {
+                project_id: project.to_string(),
+                sandboxes: [sa.clone(), sb.clone()],
+                branches: [ba.clone(), bb.clone()],
+                files,
+            });
+        }
+    }
+    out
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -212,6 +248,7 @@ impl Projects {
             device: Mutex::new(None),
             login: Mutex::new(None),
             locks: Mutex::new(HashMap::new()),
+            radar: Mutex::new(HashMap::new()),
         })
     }
 
@@ -221,6 +258,7 @@ impl Projects {
 
     /// Removes imports a dead server left half-done, then keeps open pull requests current.
     pub async fn start(self: &Arc<Self>, shutdown: CancellationToken) -> Result<()> {
+        let shutdown_radar = shutdown.clone();
         for id in self.store.unfinished_imports().await? {
             tracing::warn!(project = %id, "removing an import that never finished");
             self.store.delete_project(&id).await?;
@@ -238,7 +276,55 @@ impl Projects {
                 }
             }
         });
+        let me = Arc::clone(self);
+        let radar_every = self.cfg.radar_every;
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    () = shutdown_radar.cancelled() => break,
+                    () = tokio::time::sleep(radar_every) => {}
+                }
+                if let Ok(projects) = me.store.list_projects().await {
+                    for p in projects {
+                        let _ = me.scan_radar(&p.id).await;
+                    }
+                }
+            }
+        });
         Ok(())
+    }
+
+    /// The radar's current findings (all projects, or one).
+    pub fn radar(&self, project: Option<&str>) -> Vec<Overlap> {
+        lock(&self.radar)
+            .iter()
+            .filter(|(p, _)| project.is_none_or(|x| x == p.as_str()))
+            .flat_map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// Looks at what every live sandbox of the project changed (committed or not, inside the
+    /// sandbox) and records the branches that touch the same files.
+    pub async fn scan_radar(&self, project: &str) -> Result<Vec<Overlap>> {
+        let mut changed = Vec::new();
+        for (sb, branch) in self.store.project_sandboxes(project).await? {
+            let live = self.fleet.get(&sb).await.is_ok_and(|s| s.agent_connected);
+            if !live {
+                continue;
+            }
+            if let Ok(d) = self.diff(&sb, 0, 500).await {
+                let files: Vec<String> = d.files.into_iter().map(|f| f.path).collect();
+                if !files.is_empty() {
+                    changed.push((sb, branch, files));
+                }
+            }
+        }
+        let found = overlaps(project, &changed);
+        let before = lock(&self.radar).insert(project.to_string(), found.clone());
+        if before.as_ref() != Some(&found) && !(before.is_none() && found.is_empty()) {
+            self.emit(FleetEvent::Radar(project.to_string()));
+        }
+        Ok(found)
     }
 
     fn emit(&self, e: FleetEvent) {
@@ -1280,6 +1366,34 @@ impl Projects {
 
     pub fn webhook_secret(&self) -> Option<&str> {
         self.cfg.webhook_secret.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod radar_tests {
+    use super::*;
+
+    #[test]
+    fn only_branches_touching_the_same_files_are_paired() {
+        let c = |s: &str, f: &[&str]| {
+            (
+                s.to_string(),
+                format!("b-{s}"),
+                f.iter().map(|x| x.to_string()).collect(),
+            )
+        };
+        let found = overlaps(
+            "p",
+            &[
+                c("a", &["x.rs", "y.rs"]),
+                c("b", &["z.rs"]),
+                c("c", &["y.rs", "x.rs", "w.rs"]),
+            ],
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].sandboxes, ["a".to_string(), "c".to_string()]);
+        assert_eq!(found[0].files, vec!["x.rs".to_string(), "y.rs".to_string()]);
+        assert!(overlaps("p", &[c("a", &["x"])]).is_empty());
     }
 }
 

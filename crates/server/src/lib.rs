@@ -56,6 +56,8 @@ pub struct Config {
     pub credential_sources: Option<credentials::Sources>,
     pub github: GithubConfig,
     pub tasks: orchestrator::tasks::Limits,
+    /// How often the conflict radar scans projects with several live sandboxes.
+    pub radar_every: Duration,
 }
 
 /// The forge (GitHub, GitHub Enterprise, or a test forge) and how AnyCode authenticates to it.
@@ -111,6 +113,7 @@ impl Config {
             anthropic_upstream: "https://api.anthropic.com".into(),
             credential_sources: None,
             github: GithubConfig::default(),
+            radar_every: Duration::from_secs(30),
             tasks: orchestrator::tasks::Limits {
                 max_running: 5,
                 max_per_project: 3,
@@ -293,6 +296,7 @@ pub fn router(state: AppState) -> Router {
             "/api/scheduler",
             get(api::tasks::get_scheduler).put(api::tasks::set_scheduler),
         )
+        .route("/api/radar", get(api::projects::radar))
         .route("/api/inbox", get(api::claude::inbox))
         .route("/api/agents", get(api::claude::list_agents))
         .route(
@@ -472,6 +476,7 @@ pub async fn build(
             author_name: "AnyCode".into(),
             author_email: "anycode@localhost".into(),
             poll_every: cfg.github.poll_every,
+            radar_every: cfg.radar_every,
         },
         vault,
     );

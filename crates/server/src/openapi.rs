@@ -18,7 +18,7 @@ use crate::ws::messages::*;
         credential_status, add_credential, delete_credential, inbox, mark_seen, usage, list_agents, start_run, list_runs, get_run,
         list_projects, import_project, get_project, delete_project, list_branches, create_branch,
         git_status, sandbox_diff, sandbox_diff_file, sandbox_files, sandbox_file, sandbox_commit, sandbox_push, sandbox_pr_draft,
-        create_pull, list_pulls, get_pull, merge_pull, github_auth, set_github_token, delete_github_token, start_device_flow, github_repos, github_webhook,
+        create_pull, list_pulls, get_pull, merge_pull, github_auth, set_github_token, delete_github_token, start_device_flow, github_repos, github_webhook, radar,
         list_tasks, create_task, get_task, cancel_task, complete_task, task_logs, get_scheduler, set_scheduler),
     components(schemas(
         ErrorBody, ErrorDetail, ErrorCode,
@@ -32,7 +32,7 @@ use crate::ws::messages::*;
         SandboxGitView, ProjectView, ProjectTypeView, ProjectDetailView, ProjectSandboxRef, ImportRequestBody, BranchView, CreateBranchRequest,
         FileStatView, DiffPageView, DiffLineView, HunkView, FileDiffView, WorkStatusView, FilesView, FileContentView,
         CommitRequest, CommitView, PushView, CommitInfoView, PrDraftView, CreatePrRequest, ChecksView, PullView, MergeRequestBody,
-        DeviceView, GithubAuthView, TokenRequest, RepoView,
+        DeviceView, GithubAuthView, TokenRequest, RepoView, OverlapView,
         TaskType, CreateTaskRequest, TaskView, TaskLogView, SchedulerLimitsView, SchedulerView,
     )),
     tags((name = "tasks", description = "Tasks run unattended (or interactively) in their own sandboxes; the scheduler's limits and hold"),

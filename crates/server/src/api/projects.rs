@@ -953,3 +953,50 @@ pub async fn github_webhook(
     p.webhook(&event, &json).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OverlapView {
+    pub project_id: String,
+    /// The two sandboxes, and their branches, that touch the same files.
+    pub sandboxes: Vec<String>,
+    pub branches: Vec<String>,
+    pub files: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct RadarQuery {
+    pub project_id: Option<String>,
+    /// Scan now instead of returning the last findings.
+    pub refresh: Option<bool>,
+}
+
+/// The conflict radar: branches of one project that touch the same files, before any PR.
+#[utoipa::path(get, path = "/api/radar", tag = "projects", params(RadarQuery), responses((status = 200, body = [OverlapView])))]
+pub async fn radar(
+    State(p): State<Arc<Projects>>,
+    Query(q): Query<RadarQuery>,
+) -> Result<Json<Vec<OverlapView>>, ApiError> {
+    if q.refresh.unwrap_or(false) {
+        let ids = match &q.project_id {
+            Some(id) => vec![p.get(id).await?.id],
+            None => p.list().await?.into_iter().map(|x| x.id).collect(),
+        };
+        for id in ids {
+            p.scan_radar(&id).await?;
+        }
+    }
+    Ok(Json(
+        p.radar(q.project_id.as_deref())
+            .into_iter()
+            .map(|o| OverlapView {
+                project_id: o.project_id,
+                sandboxes: o.sandboxes.to_vec(),
+                branches: o.branches.to_vec(),
+                files: o.files,
+            })
+            .collect(),
+    ))
+}

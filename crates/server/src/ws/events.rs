@@ -91,7 +91,10 @@ async fn run(mut socket: WebSocket, state: AppState) {
                     Err(_) => continue,
                 },
                 Ok(FleetEvent::WorkflowRun(id)) => json!({"type": "workflow_run", "payload": {"id": id}}),
-                Ok(FleetEvent::Radar(project)) => json!({"type": "radar", "payload": {"projectId": project}}),
+                Ok(FleetEvent::Radar(project)) => {
+                    let found: Vec<_> = state.projects.radar(Some(&project)).into_iter().map(|o| json!({"projectId": o.project_id, "sandboxes": o.sandboxes, "branches": o.branches, "files": o.files})).collect();
+                    json!({"type": "radar", "payload": {"projectId": project, "overlaps": found}})
+                }
                 Err(RecvError::Lagged(_)) => json!({"type": "resync"}),
                 Err(RecvError::Closed) => break,
             },

@@ -389,6 +389,44 @@ async fn a_sandbox_branch_becomes_a_pr_conflicts_are_named_and_merges_land() {
         .await;
     assert_eq!(st, 400, "{bad}");
 
+    // The conflict radar: a second branch touching README.md is flagged before any PR.
+    let sb3 = project_sandbox(&s, &pid, "feature/readme-too").await;
+    let _c3 = Cleanup(sb3.clone());
+    exec(
+        &s,
+        &sb3,
+        "echo 'another edit' >> README.md && echo x > unrelated.txt",
+    )
+    .await;
+    let (st, radar) = s
+        .api(
+            Method::GET,
+            &format!("/api/radar?projectId={pid}&refresh=true"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{radar}");
+    assert_eq!(radar.as_array().unwrap().len(), 1, "{radar}");
+    assert_eq!(radar[0]["files"], json!(["README.md"]), "{radar}");
+    let mut branches: Vec<&str> = radar[0]["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_str().unwrap())
+        .collect();
+    branches.sort();
+    assert_eq!(branches, vec!["feature/readme", "feature/readme-too"]);
+    s.api(Method::DELETE, &format!("/api/sandboxes/{sb3}"), None)
+        .await;
+    let (_, radar) = s
+        .api(
+            Method::GET,
+            &format!("/api/radar?projectId={pid}&refresh=true"),
+            None,
+        )
+        .await;
+    assert_eq!(radar, json!([]), "a destroyed sandbox leaves the radar");
+
     // The PR: drafted from the work, committed and pushed, with the expected payload.
     let (st, draft) = s
         .api(Method::GET, &format!("/api/sandboxes/{sb}/pr-draft"), None)
