@@ -4,6 +4,7 @@ import { Sidebar } from './features/layout/Sidebar';
 import { TopBar } from './features/layout/TopBar';
 import { followHash, navigate, useNav } from './features/nav/nav';
 import { InboxView } from './features/inbox/InboxView';
+import { RunsView } from './features/runs/RunsView';
 import { useInboxAlerts } from './features/inbox/useInboxAlerts';
 import { useMarkSeen } from './features/inbox/useMarkSeen';
 import { SandboxesView } from './features/sandboxes/SandboxesView';
@@ -57,6 +58,7 @@ function Workspace() {
         <TerminalsView model={terminals} hidden={nav.view !== 'terminals'} sandboxFilter={nav.sandboxFilter} />
         {nav.view === 'sandboxes' && <SandboxesView onOpenTerminal={openSandboxTerminal} />}
         {nav.view === 'inbox' && <InboxView onOpen={openTerminal} />}
+        {nav.view === 'runs' && <RunsView onOpenTerminal={(terminalId) => openTerminal({ terminalId })} />}
         {nav.view === 'settings' && <SettingsView />}
       </main>
       <Toasts />

@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum Command {
     /// Start the server and web UI (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Check git, Docker, the `claude` CLI and the data dir, with advice.
     Doctor(DoctorArgs),
     /// Print the OpenAPI document.
@@ -89,6 +89,16 @@ pub struct ServeArgs {
         default_value = "https://api.anthropic.com"
     )]
     pub anthropic_upstream: String,
+    /// How sandboxes reach the model unless one is created with its own choice: `proxy` (the
+    /// real credential stays on the host; sandboxes get a per-sandbox token) or `direct` (the
+    /// credential is put into the environment of every process started in the sandbox, never on
+    /// disk; anything in the sandbox can read it).
+    #[arg(long, env = "ANYCODE_CREDENTIAL_MODE", value_enum, default_value_t = CredentialModeArg::Proxy)]
+    pub credential_mode: CredentialModeArg,
+    /// Where the key of the encrypted credential store lives: `auto` (the OS keyring — macOS
+    /// Keychain, Secret Service — when one answers, else a 0600 file) or `file`.
+    #[arg(long, env = "ANYCODE_KEY_STORAGE", value_enum, default_value_t = KeyStorageArg::Auto)]
+    pub key_storage: KeyStorageArg,
     /// Bytes of output each terminal keeps for exact replay.
     #[arg(long, env = "ANYCODE_TERMINAL_BUFFER", default_value_t = 4 * 1024 * 1024)]
     pub terminal_buffer: usize,
@@ -123,12 +133,44 @@ pub struct ServeArgs {
 pub struct DoctorArgs {
     #[arg(long, env = "ANYCODE_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    #[arg(long, env = "ANYCODE_KEY_STORAGE", value_enum, default_value_t = KeyStorageArg::Auto)]
+    pub key_storage: KeyStorageArg,
     #[arg(
         long,
         env = "ANYCODE_SANDBOX_IMAGE",
         default_value = "anycode-sandbox:latest"
     )]
     pub sandbox_image: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CredentialModeArg {
+    Proxy,
+    Direct,
+}
+
+impl From<CredentialModeArg> for server::CredentialMode {
+    fn from(m: CredentialModeArg) -> Self {
+        match m {
+            CredentialModeArg::Proxy => Self::Proxy,
+            CredentialModeArg::Direct => Self::Direct,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeyStorageArg {
+    Auto,
+    File,
+}
+
+impl From<KeyStorageArg> for server::KeyStorageChoice {
+    fn from(k: KeyStorageArg) -> Self {
+        match k {
+            KeyStorageArg::Auto => Self::Auto,
+            KeyStorageArg::File => Self::File,
+        }
+    }
 }
 
 pub fn default_data_dir() -> PathBuf {

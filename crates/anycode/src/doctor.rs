@@ -73,6 +73,7 @@ pub fn main(args: DoctorArgs) -> anyhow::Result<()> {
     let claude = version_of("claude", &["--version"]);
     let docker = docker_engine();
     let data = data_dir_check(&data_dir);
+    let (key_kind, key_where) = server::probe_key_storage(&data_dir, args.key_storage.into());
     let image = if docker.is_ok() {
         image_check(&args.sandbox_image)
     } else {
@@ -108,6 +109,12 @@ pub fn main(args: DoctorArgs) -> anyhow::Result<()> {
             ok: data.is_ok(),
             found: data.clone().unwrap_or_else(|e| e),
             advice: "choose a writable directory with --data-dir or ANYCODE_DATA_DIR",
+        },
+        Check {
+            name: "key store",
+            ok: true,
+            found: format!("{key_kind}: {key_where}"),
+            advice: "",
         },
     ];
     let mut problems = 0;

@@ -14,9 +14,9 @@ fn main() -> std::process::ExitCode {
     let command = cli
         .command
         .clone()
-        .unwrap_or(cli::Command::Serve(cli.serve.clone()));
+        .unwrap_or_else(|| cli::Command::Serve(Box::new(cli.serve.clone())));
     let result = match command {
-        cli::Command::Serve(args) => serve::main(args),
+        cli::Command::Serve(args) => serve::main(*args),
         cli::Command::Doctor(args) => doctor::main(args),
         cli::Command::Openapi => {
             println!("{}", server::openapi::json());

@@ -95,6 +95,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     cfg.idle_pause = std::time::Duration::from_secs(args.idle_pause_minutes * 60);
     cfg.idle_destroy = std::time::Duration::from_secs(args.idle_destroy_hours * 3600);
     cfg.egress_allow = args.egress_allow;
+    cfg.credential_mode = args.credential_mode.into();
+    cfg.key_storage = args.key_storage.into();
     anyhow::ensure!(
         args.anthropic_upstream.starts_with("http://")
             || args.anthropic_upstream.starts_with("https://"),

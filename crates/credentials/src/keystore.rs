@@ -439,10 +439,16 @@ pub fn probe(data_dir: &Path, choice: KeyStorageChoice) -> (KeyStorageKind, Stri
             k.kind(),
             format!("{} (created on first start)", k.describe()),
         ),
-        Some((Err(e), _)) => (
-            KeyStorageKind::File,
-            format!("{} (no OS keyring: {e})", file.describe()),
-        ),
+        Some((Err(e), _)) => {
+            let why = match e {
+                CredError::KeyStorage { reason, .. } => reason,
+                other => other.to_string(),
+            };
+            (
+                KeyStorageKind::File,
+                format!("{} (no OS keyring answers: {why})", file.describe()),
+            )
+        }
         None => (KeyStorageKind::File, file.describe()),
     }
 }

@@ -488,6 +488,18 @@ impl SandboxDriver for DockerDriver {
     fn events(&self) -> Option<futures_util::stream::BoxStream<'static, DriverEvent>> {
         Some(events::stream(self.docker.clone(), self.scope_labels()))
     }
+
+    async fn image_label(&self, image: &str, label: &str) -> DriverResult<Option<String>> {
+        match self.docker.inspect_image(image).await {
+            Ok(i) => Ok(i
+                .config
+                .and_then(|c| c.labels)
+                .and_then(|mut l| l.remove(label))
+                .filter(|v| !v.is_empty())),
+            Err(e) if status_of(&e) == Some(404) => Ok(None),
+            Err(e) => Err(self.err(e)),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::agent_state::{AgentStates, AgentStatus};
+use crate::credential_mode::CredentialMode;
 use crate::terminals::{terminal_name, HubError, NewTerminal, TerminalHub};
 
 #[derive(Debug, Clone)]
@@ -168,6 +169,8 @@ pub struct NewSandbox {
     pub network: Option<NetworkMode>,
     /// A checkout of a project's mirror to put in the workspace before the sandbox first runs.
     pub checkout: Option<Checkout>,
+    /// `None`: the server's default.
+    pub credential_mode: Option<CredentialMode>,
 }
 
 /// A project checkout for a new sandbox: its own clone sharing the mirror's objects, on a new
@@ -214,6 +217,7 @@ pub struct SandboxSnapshot {
     pub agent_connected: bool,
     /// The project and branch it works on, if it was made for a project.
     pub git: Option<store::SandboxGit>,
+    pub credential_mode: CredentialMode,
 }
 
 pub type LifecycleObserver = Arc<dyn Fn(&'static str, Duration) + Send + Sync>;
@@ -237,6 +241,8 @@ pub struct Fleet {
     states: Arc<AgentStates>,
     /// Sandbox → SHA-256 of its live model-proxy token.
     tokens: Mutex<HashMap<String, String>>,
+    /// Direct credential mode, when the server allows it (`credential_mode.rs`).
+    pub(crate) direct_access: std::sync::OnceLock<crate::credential_mode::DirectAccess>,
     events: broadcast::Sender<FleetEvent>,
     observer: LifecycleObserver,
     tasks: TaskTracker,
@@ -297,6 +303,7 @@ impl Fleet {
             busy: Mutex::new(std::collections::HashSet::new()),
             states,
             tokens: Mutex::new(HashMap::new()),
+            direct_access: std::sync::OnceLock::new(),
             events,
             observer,
             tasks: TaskTracker::new(),
@@ -306,6 +313,20 @@ impl Fleet {
 
     pub fn driver_kind(&self) -> &'static str {
         self.driver.kind()
+    }
+
+    /// The image new sandboxes use unless told otherwise.
+    pub fn default_image(&self) -> &str {
+        &self.cfg.default_image
+    }
+
+    /// A label of an image, from the engine (`claude_cli.rs`).
+    pub(crate) async fn image_label(
+        &self,
+        image: &str,
+        label: &str,
+    ) -> Result<Option<String>, DriverError> {
+        self.driver.image_label(image, label).await
     }
 
     pub fn event_sender(&self) -> broadcast::Sender<FleetEvent> {
@@ -333,6 +354,7 @@ impl Fleet {
             Ok(tokens) => *lock(&self.tokens) = tokens.into_iter().collect(),
             Err(e) => tracing::warn!(error = %e, "cannot load sandbox tokens"),
         }
+        self.load_credential_modes().await;
         if let Err(e) = self.reconcile().await {
             tracing::warn!(error = %e, "reconciliation failed; will retry on engine events");
         }
@@ -799,6 +821,7 @@ impl Fleet {
             git: self.store.sandbox_git(&r.id).await?,
             stats: lock(&self.stats).get(&r.id).copied(),
             agent_connected: self.link(&r.id).is_some(),
+            credential_mode: self.credential_mode(&r.id),
             terminals: terms.len(),
             state,
             record: r,
@@ -846,6 +869,7 @@ impl Fleet {
             ));
         }
         let network = req.network.unwrap_or(NetworkMode::None);
+        let credential_mode = self.choose_credential_mode(req.credential_mode)?;
         if !self.cfg.agent_binary.is_file() {
             return Err(FleetError::Failed(format!(
                 "the sandbox agent binary is missing at {}: build it with `cargo build --release -p agent` (scripts/run does)",
@@ -881,12 +905,16 @@ impl Fleet {
         }
         self.emit(FleetEvent::Sandbox(id.clone()));
         self.set_status(&id, SandboxState::Creating, None).await?;
+        self.record_credential_mode(&id, credential_mode).await?;
 
         let dir = self.cfg.sandboxes_dir.join(&id);
-        let token = crate::claude::new_proxy_token();
-        let hash = crate::claude::token_hash(&token);
-        self.store.set_sandbox_token(&id, &hash).await?;
-        lock(&self.tokens).insert(id.clone(), hash);
+        // Direct mode: no proxy token (processes get the real credential when they start).
+        let token = (credential_mode == CredentialMode::Proxy).then(crate::claude::new_proxy_token);
+        if let Some(token) = &token {
+            let hash = crate::claude::token_hash(token);
+            self.store.set_sandbox_token(&id, &hash).await?;
+            lock(&self.tokens).insert(id.clone(), hash);
+        }
         let local = self.driver.kind() == "local";
         let (config_dir, agent_in_sandbox) = if local {
             (
@@ -901,7 +929,9 @@ impl Fleet {
         };
         // The sandbox's own proxy token lives in its environment (never the real credential).
         let mut env = crate::claude::env(None, &config_dir);
-        env.insert("ANTHROPIC_AUTH_TOKEN".into(), token);
+        if let Some(token) = token {
+            env.insert("ANTHROPIC_AUTH_TOKEN".into(), token);
+        }
         env.insert("ANYCODE_SANDBOX_ID".into(), id.clone());
         if local {
             env.insert(
@@ -1108,6 +1138,7 @@ impl Fleet {
         // Revoking a sandbox revokes its model-proxy token.
         lock(&self.tokens).remove(id);
         self.store.revoke_sandbox_token(id).await?;
+        self.forget_credential_mode(id);
         self.set_status(id, SandboxState::Destroyed, None).await?;
         let _ = std::fs::remove_dir_all(self.cfg.sandboxes_dir.join(id));
         lock(&self.stats).remove(id);
@@ -1204,6 +1235,7 @@ impl Fleet {
         crate::terminals::check_env(&env)?;
         let link = self.live_link(id).await?;
         let mut full = Self::process_env(&link);
+        self.add_direct_credential(id, &mut full).await;
         full.extend(env);
         let started = Instant::now();
         match link.exec(argv, cwd, full, timeout, stdin).await {
@@ -1252,6 +1284,7 @@ impl Fleet {
         let name = terminal_name(req.name.clone(), &argv)?;
         let tid = TerminalId::new();
         let mut env = Self::process_env(&link);
+        self.add_direct_credential(id, &mut env).await;
         env.insert("TERM".into(), "xterm-256color".into());
         // Hooks report which terminal they fired in.
         env.insert("ANYCODE_TERMINAL_ID".into(), tid.to_string());

@@ -8,9 +8,12 @@
 //! - [`tunnels`]: the server side of each sandbox's loopback ports (egress and model proxies).
 //! - [`projects`]: imported repositories, their mirrors, the Git work of project sandboxes
 //!   (run inside the sandbox), pull requests.
-//! - [`agent_state`]: each Claude agent's state from hooks; [`claude`]: its config and env.
+//! - [`agent_state`]: each Claude agent's state from hooks; [`claude`]: its config and env;
+//!   [`credential_mode`]: proxy (default) or direct credentials per sandbox.
 pub mod agent_state;
 pub mod claude;
+pub mod claude_cli;
+pub mod credential_mode;
 pub mod fleet;
 pub mod projects;
 pub mod runs;
@@ -18,6 +21,7 @@ pub mod tasks;
 pub mod terminals;
 pub mod tunnels;
 
+pub use credential_mode::CredentialMode;
 pub use fleet::{Checkout, Fleet, FleetConfig, FleetError, FleetEvent, NewSandbox, SandboxState};
 pub use projects::{ProjectError, Projects, ProjectsConfig};
 pub use tasks::{Tasks, TasksConfig};

@@ -9,6 +9,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 pub struct SandboxTunnels {
     egress: Arc<egress::Policy>,
     model: Option<Arc<model_proxy::Proxy>>,
+    /// Sandboxes in direct credential mode, and their policy (which also allows the upstream).
+    direct: Option<(
+        Arc<crate::credential_mode::DirectSandboxes>,
+        Arc<egress::Policy>,
+    )>,
 }
 
 impl SandboxTunnels {
@@ -16,7 +21,18 @@ impl SandboxTunnels {
         Self {
             egress: Arc::new(egress),
             model,
+            direct: None,
         }
+    }
+
+    /// Direct-mode sandboxes get `policy` (the usual allowlist plus the model upstream).
+    pub fn with_direct(
+        mut self,
+        sandboxes: Arc<crate::credential_mode::DirectSandboxes>,
+        policy: egress::Policy,
+    ) -> Self {
+        self.direct = Some((sandboxes, Arc::new(policy)));
+        self
     }
 }
 
@@ -25,7 +41,10 @@ impl TunnelHandler for SandboxTunnels {
         let sandbox = sandbox.to_string();
         match tunnel.kind.as_str() {
             "egress" => {
-                let policy = Arc::clone(&self.egress);
+                let policy = match &self.direct {
+                    Some((direct, policy)) if direct.contains(&sandbox) => Arc::clone(policy),
+                    _ => Arc::clone(&self.egress),
+                };
                 tokio::spawn(async move {
                     match egress::serve(bridge(tunnel), &policy).await {
                         Ok(outcome) => tracing::info!(sandbox = %sandbox, ?outcome, "egress"),

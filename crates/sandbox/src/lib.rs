@@ -171,4 +171,9 @@ pub trait SandboxDriver: Send + Sync + 'static {
     async fn stats(&self, id: &str) -> DriverResult<Stats>;
     /// Engine events; `None` when the driver has none (the caller polls).
     fn events(&self) -> Option<futures_util::stream::BoxStream<'static, DriverEvent>>;
+    /// A label of `image` (e.g. the Claude Code version the sandbox image pins); `None` when
+    /// absent, or when the driver has no images.
+    async fn image_label(&self, _image: &str, _label: &str) -> DriverResult<Option<String>> {
+        Ok(None)
+    }
 }

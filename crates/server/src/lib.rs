@@ -29,6 +29,10 @@ use tokio_util::sync::CancellationToken;
 pub use orchestrator::tasks::Limits as TaskLimits;
 use orchestrator::{Fleet, FleetConfig, HubConfig, TerminalHub};
 
+pub use credentials::keystore::probe as probe_key_storage;
+pub use credentials::{KeyStorageChoice, KeyStorageKind};
+pub use orchestrator::CredentialMode;
+
 use crate::observability::Metrics;
 use crate::security::Security;
 
@@ -58,6 +62,10 @@ pub struct Config {
     pub tasks: orchestrator::tasks::Limits,
     /// How often the conflict radar scans projects with several live sandboxes.
     pub radar_every: Duration,
+    /// The credential mode of sandboxes created without one (`proxy` or `direct`).
+    pub credential_mode: orchestrator::CredentialMode,
+    /// Where the credential store's key may live (the binary: `Auto`, the OS keyring if any).
+    pub key_storage: credentials::KeyStorageChoice,
 }
 
 /// The forge (GitHub, GitHub Enterprise, or a test forge) and how AnyCode authenticates to it.
@@ -118,6 +126,8 @@ impl Config {
                 max_running: 5,
                 max_per_project: 3,
             },
+            credential_mode: orchestrator::CredentialMode::Proxy,
+            key_storage: credentials::KeyStorageChoice::File,
         }
     }
 }
@@ -306,6 +316,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/runs", get(api::claude::list_runs))
         .route("/api/runs/{id}", get(api::claude::get_run))
         .route("/api/usage", get(api::claude::usage))
+        .route("/api/claude/status", get(api::claude::claude_status))
         .route(
             "/api/terminals/{id}/seen",
             axum::routing::post(api::claude::mark_seen),
@@ -400,9 +411,26 @@ pub async fn build(
     if !cfg.egress_allow.is_empty() {
         allow.extend(egress::Allowlist::new(&cfg.egress_allow)?);
     }
+    // Direct-mode sandboxes may also reach the model upstream through the egress proxy.
+    let direct_sandboxes = Arc::new(orchestrator::credential_mode::DirectSandboxes::default());
+    let mut direct_allow = allow.clone();
+    match orchestrator::credential_mode::upstream_pattern(&cfg.anthropic_upstream)
+        .map(|p| egress::Allowlist::new([p]))
+    {
+        Some(Ok(upstream)) => direct_allow.extend(upstream),
+        _ => {
+            tracing::warn!(upstream = %cfg.anthropic_upstream, "the model upstream is not a host the egress allowlist can name; direct-mode sandboxes cannot reach it")
+        }
+    }
     let observer_metrics = Arc::clone(&metrics);
     // The credentials broker: the user's login, found or stored (encrypted) in the data dir.
-    let cred_store = Arc::new(credentials::CredentialStore::open(&cfg.data_dir)?);
+    let (key_dir, key_storage) = (cfg.data_dir.clone(), cfg.key_storage);
+    let cred_store = Arc::new(
+        tokio::task::spawn_blocking(move || {
+            credentials::CredentialStore::open_with(key_dir, key_storage)
+        })
+        .await??,
+    );
     let cred_store_for_vault = Arc::clone(&cred_store);
     let sources = cfg
         .credential_sources
@@ -449,10 +477,13 @@ pub async fn build(
                 .clamp(Duration::from_millis(200), Duration::from_secs(30)),
             stats_every: Duration::from_secs(2),
         },
-        Arc::new(orchestrator::tunnels::SandboxTunnels::new(
-            egress::Policy::new(allow),
-            Some(proxy),
-        )),
+        Arc::new(
+            orchestrator::tunnels::SandboxTunnels::new(egress::Policy::new(allow), Some(proxy))
+                .with_direct(
+                    Arc::clone(&direct_sandboxes),
+                    egress::Policy::new(direct_allow),
+                ),
+        ),
         Arc::new(move |op, d| {
             observer_metrics
                 .sandbox_lifecycle_duration_seconds
@@ -461,6 +492,12 @@ pub async fn build(
         }),
         shutdown.child_token(),
     );
+    fleet.enable_direct_mode(orchestrator::credential_mode::DirectAccess {
+        default_mode: cfg.credential_mode,
+        upstream: cfg.anthropic_upstream.clone(),
+        credentials: Arc::clone(&claude) as Arc<dyn model_proxy::Credentials>,
+        sandboxes: direct_sandboxes,
+    });
     let forge = forge::Forge::new(&cfg.github.api_url, cfg.github.web_url.as_deref())
         .map_err(|e| anyhow::anyhow!("--github-api-url: {e}"))?;
     let vault = Arc::new(cred_store_for_vault.vault("github.enc")?);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use credentials::{CredError, CredentialInfo, StoredKind};
+use credentials::{CredError, CredentialInfo, KeyStorageKind, StoredKind};
 use serde::{Deserialize, Serialize};
 
 use super::ApiJson;
@@ -23,6 +23,8 @@ pub struct CredentialStatus {
     pub problem: Option<String>,
     /// Everything found or stored, safe to show.
     pub credentials: Vec<CredentialInfo>,
+    /// Where the key of the encrypted credential store is kept.
+    pub key_storage: KeyStorageKind,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -50,6 +52,9 @@ pub async fn credential_status(State(state): State<AppState>) -> Json<Credential
         active,
         problem,
         credentials: broker.list(),
+        key_storage: broker
+            .store()
+            .map_or(KeyStorageKind::File, |s| s.key_storage()),
     })
 }
 
@@ -84,6 +89,35 @@ pub async fn delete_credential(
     }
     store.remove(&id).map_err(cred_error)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The Claude Code CLI sandboxes run, and how they reach the model.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaudeStatus {
+    /// `docker` or `local`.
+    pub driver: String,
+    /// The image new sandboxes use.
+    pub image: String,
+    /// The CLI version new sandboxes get: the image's pinned version (docker) or the host's
+    /// (local); absent when unknown (image not built, no CLI on the host).
+    pub sandbox_cli_version: Option<String>,
+    /// `claude --version` on the server's host, if it has the CLI.
+    pub host_cli_version: Option<String>,
+    /// The credential mode of sandboxes created without one.
+    pub default_credential_mode: crate::api::sandboxes::CredentialModeView,
+}
+
+#[utoipa::path(get, path = "/api/claude/status", tag = "agents", responses((status = 200, body = ClaudeStatus)))]
+pub async fn claude_status(State(fleet): State<Arc<orchestrator::Fleet>>) -> Json<ClaudeStatus> {
+    let cli = fleet.claude_cli().await;
+    Json(ClaudeStatus {
+        driver: cli.driver.to_string(),
+        image: cli.image,
+        sandbox_cli_version: cli.sandbox_version,
+        host_cli_version: cli.host_version,
+        default_credential_mode: fleet.default_credential_mode().into(),
+    })
 }
 
 #[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]

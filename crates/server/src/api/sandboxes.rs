@@ -45,6 +45,9 @@ pub struct CreateSandboxRequest {
     /// Run the project's setup (its `.anycode/setup.sh`, else detected defaults) in a terminal
     /// named `setup`. Default true.
     pub setup: Option<bool>,
+    /// `proxy` (the default unless the server says otherwise) keeps the real credential out of
+    /// the sandbox; `direct` puts it into the environment of every process started in it.
+    pub credential_mode: Option<CredentialModeView>,
 }
 
 /// The project and branch a sandbox works on.
@@ -55,6 +58,34 @@ pub struct SandboxGitView {
     pub branch: String,
     pub base_ref: String,
     pub base_sha: String,
+}
+
+/// How a sandbox's processes reach the model.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CredentialModeView {
+    /// Through AnyCode's model proxy with a per-sandbox token; the credential stays on the host.
+    Proxy,
+    /// The real credential in each process's environment (never on disk); the sandbox can read it.
+    Direct,
+}
+
+impl From<orchestrator::CredentialMode> for CredentialModeView {
+    fn from(m: orchestrator::CredentialMode) -> Self {
+        match m {
+            orchestrator::CredentialMode::Proxy => Self::Proxy,
+            orchestrator::CredentialMode::Direct => Self::Direct,
+        }
+    }
+}
+
+impl From<CredentialModeView> for orchestrator::CredentialMode {
+    fn from(m: CredentialModeView) -> Self {
+        match m {
+            CredentialModeView::Proxy => Self::Proxy,
+            CredentialModeView::Direct => Self::Direct,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -103,6 +134,7 @@ pub struct SandboxView {
     pub terminals: usize,
     pub agent_connected: bool,
     pub git: Option<SandboxGitView>,
+    pub credential_mode: CredentialModeView,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -152,6 +184,7 @@ pub fn view(s: SandboxSnapshot) -> SandboxView {
             base_sha: g.base_sha,
         }),
         agent_connected: s.agent_connected,
+        credential_mode: s.credential_mode.into(),
         created_at: r.created_at,
         updated_at: r.updated_at,
     }
@@ -205,6 +238,7 @@ pub async fn create_sandbox(
             NetworkModeView::Bridge => sandbox::NetworkMode::Bridge,
         }),
         checkout: None,
+        credential_mode: req.credential_mode.map(Into::into),
     };
     let made = match req.project_id {
         Some(project_id) => {

@@ -60,6 +60,14 @@ export function TopBar({ view }: { view: NavState['view'] }) {
             {count}
           </span>
         </button>
+        <button
+          aria-current={view === 'runs' ? 'page' : undefined}
+          className={view === 'runs' ? 'top-nav-item active' : 'top-nav-item'}
+          data-testid="nav-runs"
+          onClick={() => navigate({ view: 'runs' })}
+        >
+          Runs
+        </button>
       </div>
       <div className="top-bar-spacer" />
       <div className={`connection-indicator health-${health}`} data-testid="connection-indicator" data-health={health}>

@@ -2,18 +2,18 @@ import { Store, useStore } from '../../shared/store';
 
 /**
  * Which main view is shown, mirrored in the URL hash so a reload stays put:
- * `#/terminals`, `#/terminals?sandbox=<id>` (tabs of one sandbox), `#/sandboxes`, `#/inbox` and
- * `#/settings`.
+ * `#/terminals`, `#/terminals?sandbox=<id>` (tabs of one sandbox), `#/sandboxes`, `#/inbox`,
+ * `#/runs` and `#/settings`.
  */
 export interface NavState {
-  view: 'terminals' | 'sandboxes' | 'inbox' | 'settings';
+  view: 'terminals' | 'sandboxes' | 'inbox' | 'runs' | 'settings';
   /** Only the terminals of this sandbox are listed in the tab bar. */
   sandboxFilter: string | null;
 }
 
 export function parseHash(hash: string): NavState {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
-  if (path === '/sandboxes' || path === '/inbox' || path === '/settings') {
+  if (path === '/sandboxes' || path === '/inbox' || path === '/runs' || path === '/settings') {
     return { view: path.slice(1) as NavState['view'], sandboxFilter: null };
   }
   const sandbox = new URLSearchParams(query).get('sandbox');

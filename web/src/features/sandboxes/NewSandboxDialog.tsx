@@ -1,6 +1,7 @@
-import { type FormEvent, type ReactNode, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 import { ApiError } from '../../shared/api/errors';
-import type { SandboxView } from '../../shared/api/types';
+import type { CredentialMode, SandboxView } from '../../shared/api/types';
+import { claudeApi } from '../settings/settingsApi';
 import { Modal } from '../../shared/ui/Modal';
 import { sandboxesApi } from './sandboxesApi';
 import { DEFAULT_IMAGE, type FormErrors, type SandboxForm, buildRequest, emptyForm, validateName } from './validation';
@@ -16,6 +17,11 @@ export function NewSandboxDialog({ onClose, onCreated }: NewSandboxDialogProps) 
   const [errors, setErrors] = useState<FormErrors>({});
   const [serverError, setServerError] = useState<{ code: string; message: string } | null>(null);
   const [submitting, setSubmitting] = useState(false);
+  const [defaultMode, setDefaultMode] = useState<CredentialMode>('proxy');
+  useEffect(() => {
+    claudeApi.status().then((s) => setDefaultMode(s.defaultCredentialMode), () => undefined);
+  }, []);
+  const credentialMode = form.credentialMode || defaultMode;
 
   const set = (key: keyof SandboxForm) => (value: string) => {
     setForm((f) => ({ ...f, [key]: value }));
@@ -78,6 +84,17 @@ export function NewSandboxDialog({ onClose, onCreated }: NewSandboxDialogProps) 
         {form.network === 'bridge' && (
           <p className="form-warning" data-testid="sandbox-network-warning">
             Bridge gives the sandbox unrestricted network access (the egress allowlist does not apply).
+          </p>
+        )}
+        <Field label="Model credential">
+          <select data-testid="sandbox-credential-mode" value={credentialMode} onChange={(e) => set('credentialMode')(e.target.value)}>
+            <option value="proxy">proxy — the credential stays on this machine; the sandbox gets its own token</option>
+            <option value="direct">direct — the credential in the environment of each process in the sandbox</option>
+          </select>
+        </Field>
+        {credentialMode === 'direct' && (
+          <p className="form-warning" data-testid="sandbox-credential-warning">
+            Anything running in this sandbox can read your Anthropic credential (it is never written to disk).
           </p>
         )}
         {serverError && (

@@ -77,6 +77,10 @@ export function SandboxCard({ sandbox: s, onOpenTerminal }: SandboxCardProps) {
         </dd>
         <dt>Network</dt>
         <dd>{s.network === 'bridge' ? 'bridge (open)' : 'none (allowlist proxy)'}</dd>
+        <dt>Credential</dt>
+        <dd className={s.credentialMode === 'direct' ? 'warn' : undefined} data-testid="sandbox-card-credential" data-mode={s.credentialMode}>
+          {s.credentialMode === 'direct' ? 'direct (readable inside)' : 'proxy'}
+        </dd>
         <dt>Terminals</dt>
         <dd data-testid="sandbox-terminals">{s.terminals}</dd>
       </dl>

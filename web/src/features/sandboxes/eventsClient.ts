@@ -1,4 +1,5 @@
 import type { AgentEntry, SandboxView, TerminalView } from '../../shared/api/types';
+import type { RunEventPayload } from '../runs/runStore';
 import { ReconnectingSocket, type SocketLike, type SocketState } from '../../shared/ws/ReconnectingSocket';
 
 /** Messages of `/ws/events` (server → client). */
@@ -10,6 +11,7 @@ export type ServerEvent =
   | { type: 'terminal_removed'; payload: { id: string } }
   | { type: 'agent_state'; payload: AgentEntry }
   | { type: 'rate_limited'; payload: RateLimitedPayload }
+  | { type: 'run'; payload: RunEventPayload }
   | { type: 'resync' }
   | { type: 'pong' };
 
@@ -20,7 +22,7 @@ export interface RateLimitedPayload {
   retryAfterSecs?: number | null;
 }
 
-const TYPES = new Set(['hello', 'sandbox', 'sandbox_removed', 'terminal', 'terminal_removed', 'agent_state', 'rate_limited', 'resync', 'pong']);
+const TYPES = new Set(['hello', 'sandbox', 'sandbox_removed', 'terminal', 'terminal_removed', 'agent_state', 'rate_limited', 'run', 'resync', 'pong']);
 
 /** Parses one text frame; null for anything unknown (newer servers may add types). */
 export function parseEvent(text: string): ServerEvent | null {

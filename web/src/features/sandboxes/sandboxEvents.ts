@@ -4,6 +4,7 @@ import { EventsClient } from './eventsClient';
 import { sandboxesApi } from './sandboxesApi';
 import { removeAgent, refreshAgents, upsertAgent } from '../agents/agentStore';
 import { recordRateLimit, scheduleInboxRefresh } from '../inbox/inboxStore';
+import { onRunEvent, refreshRuns, runStore } from '../runs/runStore';
 import { showToast } from '../../shared/ui/toasts';
 import type { RateLimitedPayload } from './eventsClient';
 import { removeSandbox, sandboxName, sandboxStore, setEventsInfo, setSandboxes, upsertSandbox } from './sandboxStore';
@@ -51,6 +52,8 @@ export function startSandboxEvents(): () => void {
       void refreshSandboxes();
       void refreshAgents();
       scheduleInboxRefresh();
+      // Runs are listed once the Runs view opened; after that they are kept fresh.
+      if (runStore.get().list !== null) void refreshRuns();
     },
     onEvent: (event) => {
       switch (event.type) {
@@ -77,6 +80,9 @@ export function startSandboxEvents(): () => void {
           break;
         case 'rate_limited':
           onRateLimited(event.payload);
+          break;
+        case 'run':
+          onRunEvent(event.payload);
           break;
         default:
           break;

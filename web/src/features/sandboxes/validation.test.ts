@@ -19,6 +19,9 @@ describe('buildRequest', () => {
     expect(buildRequest({ ...emptyForm, name: 'b', cpus: '1.5', memoryMb: '512', pids: '256', image: 'img:1', network: 'bridge' })).toEqual({
       request: { name: 'b', cpus: 1.5, memoryMb: 512, pids: 256, image: 'img:1', network: 'bridge' },
     });
+    expect(buildRequest({ ...emptyForm, name: 'b', credentialMode: 'direct' })).toEqual({
+      request: { name: 'b', network: 'none', credentialMode: 'direct' },
+    });
     const result = buildRequest({ ...emptyForm, name: '', cpus: '0', memoryMb: '12.5', pids: 'x' });
     expect('errors' in result && Object.keys(result.errors).sort()).toEqual(['cpus', 'memoryMb', 'name', 'pids']);
   });

@@ -1,4 +1,4 @@
-import type { CreateSandboxRequest, NetworkMode } from '../../shared/api/types';
+import type { CreateSandboxRequest, CredentialMode, NetworkMode } from '../../shared/api/types';
 
 /** Same rule as the server: 1–63 of letters, digits, `-`, `_`, `.`, starting with a letter or digit. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -12,9 +12,11 @@ export interface SandboxForm {
   memoryMb: string;
   pids: string;
   network: NetworkMode;
+  /** '' = the server's default (`--credential-mode`). */
+  credentialMode: CredentialMode | '';
 }
 
-export const emptyForm: SandboxForm = { name: '', image: '', cpus: '', memoryMb: '', pids: '', network: 'none' };
+export const emptyForm: SandboxForm = { name: '', image: '', cpus: '', memoryMb: '', pids: '', network: 'none', credentialMode: '' };
 
 export type FormErrors = Partial<Record<keyof SandboxForm, string>>;
 
@@ -41,6 +43,7 @@ function numberField(raw: string, { min, max, integer }: { min: number; max?: nu
 export function buildRequest(form: SandboxForm): { request: CreateSandboxRequest } | { errors: FormErrors } {
   const errors: FormErrors = {};
   const request: CreateSandboxRequest = { name: form.name.trim(), network: form.network };
+  if (form.credentialMode !== '') request.credentialMode = form.credentialMode;
   const nameError = validateName(form.name);
   if (nameError) errors.name = nameError;
   const image = form.image.trim();

@@ -1,8 +1,14 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { CredentialStatus } from '../../shared/api/types';
+import type { CredentialStatus, KeyStorageKind } from '../../shared/api/types';
 import { CredentialForm } from './CredentialForm';
 import { CredentialRow } from './CredentialRow';
 import { credentialsApi } from './settingsApi';
+
+const KEY_STORAGE: Record<KeyStorageKind, string> = {
+  keychain: 'the macOS Keychain',
+  'secret-service': 'the Secret Service keyring',
+  file: 'a key file readable only by you (no OS keyring answered)',
+};
 
 /** Which Anthropic credential the model proxy uses, what else was found, and adding/removing. */
 export function CredentialsPanel() {
@@ -29,7 +35,8 @@ export function CredentialsPanel() {
         <p className="muted">Loading…</p>
       ) : status.configured ? (
         <p className="credential-status ok" data-testid="credentials-status" data-configured="true">
-          Configured: agents reach the model through AnyCode's proxy; the secret never enters a sandbox.
+          Configured: agents reach the model through AnyCode's proxy; the secret never enters a sandbox (unless it
+          was created in direct credential mode).
         </p>
       ) : (
         <p className="credential-status problem" data-testid="credentials-status" data-configured="false">
@@ -54,6 +61,11 @@ export function CredentialsPanel() {
             ))}
           </tbody>
         </table>
+      )}
+      {status && (
+        <p className="muted" data-testid="key-storage" data-kind={status.keyStorage}>
+          Credentials added here are encrypted (AES-256-GCM); the key is in {KEY_STORAGE[status.keyStorage]}.
+        </p>
       )}
       <h3>Add API key / setup-token</h3>
       <CredentialForm onAdded={() => void load()} />

@@ -1,3 +1,4 @@
+import { ClaudePanel } from './ClaudePanel';
 import { CredentialsPanel } from './CredentialsPanel';
 import { UsagePanel } from './UsagePanel';
 
@@ -8,6 +9,7 @@ export function SettingsView() {
         <h1>Settings</h1>
       </header>
       <CredentialsPanel />
+      <ClaudePanel />
       <UsagePanel />
     </section>
   );

@@ -21,6 +21,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/claude/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["claude_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/credentials": {
         parameters: {
             query?: never;
@@ -69,6 +85,154 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/github/auth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["github_auth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/github/device": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["start_device_flow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/github/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["import_project"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/github/pull-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_pulls"];
+        put?: never;
+        post: operations["create_pull"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/github/pull-requests/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_pull"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/github/pull-requests/{number}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["merge_pull"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/github/repos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["github_repos"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/github/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["set_github_token"];
+        delete: operations["delete_github_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/github/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/github/webhook`: public (the forge has no AnyCode token) but every delivery must
+         *     carry a valid `X-Hub-Signature-256` for the configured secret.
+         */
+        post: operations["github_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/inbox": {
         parameters: {
             query?: never;
@@ -77,6 +241,71 @@ export interface paths {
             cookie?: never;
         };
         get: operations["inbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_projects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_project"];
+        put?: never;
+        post?: never;
+        delete: operations["delete_project"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{id}/branches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_branches"];
+        put?: never;
+        post: operations["create_branch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/radar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The conflict radar: branches of one project that touch the same files, before any PR. */
+        get: operations["radar"];
         put?: never;
         post?: never;
         delete?: never;
@@ -149,6 +378,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sandboxes/{id}/commit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["sandbox_commit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sandboxes/{id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["sandbox_diff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sandboxes/{id}/diff/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["sandbox_diff_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sandboxes/{id}/exec": {
         parameters: {
             query?: never;
@@ -159,6 +436,86 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["exec_in_sandbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sandboxes/{id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["sandbox_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sandboxes/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["sandbox_files"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sandboxes/{id}/git/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["git_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sandboxes/{id}/pr-draft": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["sandbox_pr_draft"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sandboxes/{id}/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["sandbox_push"];
         delete?: never;
         options?: never;
         head?: never;
@@ -207,6 +564,102 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["stop_sandbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scheduler": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_scheduler"];
+        put: operations["set_scheduler"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_tasks"];
+        put?: never;
+        post: operations["create_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_task"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["cancel_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["complete_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["task_logs"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -338,12 +791,80 @@ export interface components {
             /** @description A turn finished and nobody has looked since. */
             turnFinished: boolean;
         };
+        BranchView: {
+            committedAt: string;
+            name: string;
+            sha: string;
+            subject: string;
+        };
+        ChecksView: {
+            /** Format: int32 */
+            failed: number;
+            /** Format: int32 */
+            passed: number;
+            /** Format: int32 */
+            pending: number;
+            /** Format: int32 */
+            total: number;
+        };
+        /** @description The Claude Code CLI sandboxes run, and how they reach the model. */
+        ClaudeStatus: {
+            /** @description The credential mode of sandboxes created without one. */
+            defaultCredentialMode: components["schemas"]["CredentialModeView"];
+            /** @description `docker` or `local`. */
+            driver: string;
+            /** @description `claude --version` on the server's host, if it has the CLI. */
+            hostCliVersion?: string | null;
+            /** @description The image new sandboxes use. */
+            image: string;
+            /**
+             * @description The CLI version new sandboxes get: the image's pinned version (docker) or the host's
+             *     (local); absent when unknown (image not built, no CLI on the host).
+             */
+            sandboxCliVersion?: string | null;
+        };
         CommandPayload: {
             command: components["schemas"]["TerminalCommand"];
         };
+        CommitInfoView: {
+            authorName: string;
+            sha: string;
+            subject: string;
+        };
+        CommitRequest: {
+            message: string;
+        };
+        CommitView: {
+            sha: string;
+        };
+        CreateBranchRequest: {
+            /** @description Branch or commit to start from; default the project's default branch. */
+            from?: string | null;
+            name: string;
+        };
+        CreatePrRequest: {
+            base?: string | null;
+            body?: string | null;
+            draft?: boolean;
+            head?: string | null;
+            /** @description The project; or give `repository` as `owner/repo`. */
+            projectId?: string | null;
+            repository?: string | null;
+            /**
+             * @description Open the PR for this sandbox's branch: pending work is committed and pushed first, and
+             *     whatever is left out is drafted from the commits and the diffstat.
+             */
+            sandboxId?: string | null;
+            title?: string | null;
+        };
         CreateSandboxRequest: {
+            /** @description The branch or commit to start from. Defaults to the project's default branch. */
+            base?: string | null;
+            /** @description The new branch (validated as a Git ref). Defaults to `anycode/<name>`. */
+            branch?: string | null;
             /** Format: double */
             cpus?: number | null;
+            credentialMode?: null | components["schemas"]["CredentialModeView"];
             /** @description Defaults to the configured sandbox image. */
             image?: string | null;
             /** Format: int64 */
@@ -353,6 +874,41 @@ export interface components {
             network?: null | components["schemas"]["NetworkModeView"];
             /** Format: int32 */
             pids?: number | null;
+            /** @description Make the sandbox for this project: its own checkout on a new branch. */
+            projectId?: string | null;
+            /**
+             * @description Run the project's setup (its `.anycode/setup.sh`, else detected defaults) in a terminal
+             *     named `setup`. Default true.
+             */
+            setup?: boolean | null;
+        };
+        CreateTaskRequest: {
+            /** @description Open a pull request when the work is pushed. */
+            autoPR?: boolean;
+            /** @description Defaults to the project's default branch. */
+            baseBranch?: string | null;
+            /**
+             * @description Open `claude` with the prompt in a terminal instead of a headless run; the user marks
+             *     the task done.
+             */
+            interactive?: boolean;
+            /**
+             * Format: int64
+             * @description Higher runs first (-100..100, default 0).
+             */
+            priority?: number;
+            projectId: string;
+            prompt: string;
+            /** @description The task's own branch; defaults to `anycode/task-<id>`. */
+            targetBranch?: string | null;
+            /**
+             * Format: int64
+             * @description Seconds before the task fails as timed out (default one hour).
+             */
+            timeoutSecs?: number | null;
+            /** @description Defaults to the prompt's first line. */
+            title?: string | null;
+            type?: null | components["schemas"]["TaskType"];
         };
         CreateTerminalRequest: {
             /** Format: int32 */
@@ -399,6 +955,11 @@ export interface components {
          */
         CredentialKind: "api_key" | "oauth_token" | "oauth_subscription";
         /**
+         * @description How a sandbox's processes reach the model.
+         * @enum {string}
+         */
+        CredentialModeView: "proxy" | "direct";
+        /**
          * @description Where a credential came from.
          * @enum {string}
          */
@@ -410,15 +971,44 @@ export interface components {
             configured: boolean;
             /** @description Everything found or stored, safe to show. */
             credentials: components["schemas"]["CredentialInfo"][];
+            /** @description Where the key of the encrypted credential store is kept. */
+            keyStorage: components["schemas"]["KeyStorageKind"];
             /** @description Why there is none, when there is none. */
             problem?: string | null;
+        };
+        DeviceView: {
+            error?: string | null;
+            /** @description `pending`, `succeeded`, `expired`, `denied` or `failed`. */
+            status: string;
+            userCode: string;
+            verificationUri: string;
+        };
+        DiffLineView: {
+            /** @description `context`, `add` or `delete`. */
+            kind: string;
+            /** Format: int32 */
+            newNo?: number | null;
+            /** Format: int32 */
+            oldNo?: number | null;
+            text: string;
+        };
+        DiffPageView: {
+            /** Format: int64 */
+            additions: number;
+            base: string;
+            /** Format: int64 */
+            deletions: number;
+            files: components["schemas"]["FileStatView"][];
+            limit: number;
+            offset: number;
+            totalFiles: number;
         };
         /** @description The error body (documented in OpenAPI). */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
         };
         /** @enum {string} */
-        ErrorCode: "unauthorized" | "forbidden_host" | "forbidden_origin" | "not_found" | "invalid_request" | "invalid_size" | "spawn_failed" | "terminal_exited" | "payload_too_large" | "conflict" | "image_missing" | "engine_unavailable" | "invalid_state" | "agent_unavailable" | "sandbox_failed" | "internal";
+        ErrorCode: "unauthorized" | "forbidden_host" | "forbidden_origin" | "not_found" | "invalid_request" | "invalid_size" | "spawn_failed" | "terminal_exited" | "payload_too_large" | "conflict" | "image_missing" | "engine_unavailable" | "invalid_state" | "agent_unavailable" | "sandbox_failed" | "forge_access_denied" | "forge_unavailable" | "forge_rate_limited" | "rejected" | "not_configured" | "internal";
         ErrorDetail: {
             code: components["schemas"]["ErrorCode"];
             details?: unknown;
@@ -458,6 +1048,47 @@ export interface components {
             /** Format: int32 */
             signal?: number | null;
         };
+        FileContentView: {
+            content: string;
+            path: string;
+            truncated: boolean;
+        };
+        FileDiffView: {
+            binary: boolean;
+            hunks: components["schemas"]["HunkView"][];
+            oldPath?: string | null;
+            path: string;
+            status: string;
+            /** @description The diff was cut at the line limit. */
+            truncated: boolean;
+        };
+        FileStatView: {
+            /** Format: int32 */
+            additions: number;
+            binary: boolean;
+            /** Format: int32 */
+            deletions: number;
+            oldPath?: string | null;
+            path: string;
+            /** @description `added`, `modified`, `deleted`, `renamed`, `copied` or `typechange`. */
+            status: string;
+        };
+        FilesView: {
+            files: string[];
+            truncated: boolean;
+        };
+        GithubAuthView: {
+            /** @description Where the forge's API lives (GitHub, GitHub Enterprise, or a test forge). */
+            apiUrl: string;
+            connected: boolean;
+            device?: null | components["schemas"]["DeviceView"];
+            deviceFlowAvailable: boolean;
+            login?: string | null;
+            /** @description The first characters of the token, never more. */
+            prefix?: string | null;
+            /** @description `device`, `pat`, `env` or `gh`. */
+            source?: string | null;
+        };
         HelloPayload: {
             /** Format: int32 */
             cols: number;
@@ -474,6 +1105,26 @@ export interface components {
              */
             window: number;
         };
+        HunkView: {
+            header: string;
+            lines: components["schemas"]["DiffLineView"][];
+            /** Format: int32 */
+            newLines: number;
+            /** Format: int32 */
+            newStart: number;
+            /** Format: int32 */
+            oldLines: number;
+            /** Format: int32 */
+            oldStart: number;
+        };
+        ImportRequestBody: {
+            /** @description Import only this branch (it becomes the default). */
+            branch?: string | null;
+            /** @description `owner/repo`, a GitHub URL, any Git URL (`https`, `ssh`, `file://`) or a local path. */
+            repository: string;
+            /** @description Fetch only the latest commit. */
+            shallow?: boolean;
+        };
         InboxItem: {
             kind: components["schemas"]["InboxKind"];
             message?: string | null;
@@ -489,13 +1140,112 @@ export interface components {
         InputPayload: {
             data: string;
         };
+        /**
+         * @description Where the key is kept, as reported by the API and `anycode doctor`.
+         * @enum {string}
+         */
+        KeyStorageKind: "keychain" | "secret-service" | "file";
+        MergeRequestBody: {
+            commitTitle?: string | null;
+            deleteBranch?: boolean;
+            /** @description `merge`, `squash` or `rebase` (default `merge`). */
+            mergeMethod?: string | null;
+            projectId?: string | null;
+            repository?: string | null;
+        };
         /** @enum {string} */
         NetworkModeView: "none" | "bridge";
+        OverlapView: {
+            branches: string[];
+            files: string[];
+            projectId: string;
+            /** @description The two sandboxes, and their branches, that touch the same files. */
+            sandboxes: string[];
+        };
         PingPayload: {
             timestamp?: unknown;
         };
+        PrDraftView: {
+            base: string;
+            body: string;
+            commits: components["schemas"]["CommitInfoView"][];
+            /** @description Files that conflict with the latest base (`git merge-tree`). */
+            conflicts: string[];
+            files: components["schemas"]["FileStatView"][];
+            head: string;
+            title: string;
+            /** Format: int32 */
+            uncommitted: number;
+        };
+        ProjectDetailView: {
+            project: components["schemas"]["ProjectView"];
+            pulls: components["schemas"]["PullView"][];
+            sandboxes: components["schemas"]["ProjectSandboxRef"][];
+        };
+        ProjectSandboxRef: {
+            branch: string;
+            id: string;
+        };
+        ProjectTypeView: {
+            languages: string[];
+            packageManagers: string[];
+            /** @description Detected default setup commands, used when there is no setup file. */
+            setupCommands: string[];
+            /** @description The repository's own setup file (`.anycode/setup.sh`), if it has one. */
+            setupFile?: string | null;
+        };
+        ProjectView: {
+            cloneUrl: string;
+            /** Format: date-time */
+            createdAt: string;
+            defaultBranch: string;
+            detected?: null | components["schemas"]["ProjectTypeView"];
+            id: string;
+            /** @description `forge`, `url` or `local`. */
+            kind: string;
+            /** @description `owner/repo` on the forge, else the repository's name. */
+            name: string;
+            owner?: string | null;
+            private: boolean;
+            repo?: string | null;
+            shallow: boolean;
+            /** @description `importing` or `ready`. */
+            status: string;
+        };
+        PullView: {
+            base: string;
+            checks?: null | components["schemas"]["ChecksView"];
+            /** @description Files that conflict with the latest base. */
+            conflicts: string[];
+            draft: boolean;
+            head: string;
+            headSha?: string | null;
+            mergeSha?: string | null;
+            mergeable?: boolean | null;
+            /** Format: int64 */
+            number: number;
+            projectId: string;
+            sandboxId?: string | null;
+            /** @description `open`, `closed` or `merged`. */
+            state: string;
+            title: string;
+            /** Format: date-time */
+            updatedAt: string;
+            url: string;
+        };
+        PushView: {
+            branch: string;
+            sha: string;
+        };
         RenameTerminalRequest: {
             name: string;
+        };
+        RepoView: {
+            defaultBranch: string;
+            description?: string | null;
+            fullName: string;
+            htmlUrl: string;
+            private: boolean;
         };
         ResizePayload: {
             /** Format: int32 */
@@ -535,6 +1285,13 @@ export interface components {
             /** @description The terminal the run is in (watch it live like any terminal). */
             terminalId: string;
         };
+        /** @description The project and branch a sandbox works on. */
+        SandboxGitView: {
+            baseRef: string;
+            baseSha: string;
+            branch: string;
+            projectId: string;
+        };
         SandboxLimitsView: {
             /** Format: double */
             cpus: number;
@@ -557,8 +1314,10 @@ export interface components {
             agentConnected: boolean;
             /** Format: date-time */
             createdAt: string;
+            credentialMode: components["schemas"]["CredentialModeView"];
             /** @description `docker` or `local`. */
             driver: string;
+            git?: null | components["schemas"]["SandboxGitView"];
             id: string;
             image: string;
             limits: components["schemas"]["SandboxLimitsView"];
@@ -571,6 +1330,18 @@ export interface components {
             terminals: number;
             /** Format: date-time */
             updatedAt: string;
+        };
+        SchedulerLimitsView: {
+            maxPerProject: number;
+            maxRunning: number;
+        };
+        SchedulerView: {
+            /** @description Why new work is held (the model API's rate limit), and until when. */
+            holdReason?: string | null;
+            holdUntil?: string | null;
+            limits: components["schemas"]["SchedulerLimitsView"];
+            queued: number;
+            running: number;
         };
         StartRunRequest: {
             allowedTools?: string[];
@@ -592,6 +1363,62 @@ export interface components {
          * @enum {string}
          */
         StoredKind: "api_key" | "oauth_token";
+        TaskLogView: {
+            at: string;
+            /** @description `info`, `warn` or `error`. */
+            level: string;
+            message: string;
+            /** Format: int64 */
+            seq: number;
+        };
+        /** @enum {string} */
+        TaskType: "feature" | "bugfix" | "refactor" | "review" | "custom";
+        TaskView: {
+            /** Format: int64 */
+            attempt: number;
+            autoPR: boolean;
+            baseBranch: string;
+            /** Format: date-time */
+            createdAt: string;
+            error?: string | null;
+            /**
+             * @description `rate_limited`, `model_unavailable`, `sandbox_lost`, `timeout`, `setup_failed`, `git`,
+             *     `task_failed`.
+             */
+            errorClass?: string | null;
+            finishedAt?: string | null;
+            id: string;
+            /** Format: int64 */
+            maxAttempts: number;
+            /** @description `headless` or `interactive`. */
+            mode: string;
+            notBefore?: string | null;
+            /** @description `sandbox`, `setup`, `claude`, `waiting_for_user`, `commit`, `push` or `pr`. */
+            phase?: string | null;
+            /** Format: int64 */
+            priority: number;
+            /** Format: int64 */
+            progress: number;
+            projectId: string;
+            prompt: string;
+            /** @description `{branch, sandboxId, commits: [{sha, subject}], prUrl?, prNumber?, note?}`. */
+            result?: Record<string, never> | null;
+            runId?: string | null;
+            sandboxId?: string | null;
+            sessionId?: string | null;
+            startedAt?: string | null;
+            /** @description `pending`, `queued`, `running`, `completed`, `failed` or `cancelled`. */
+            status: string;
+            stepId?: string | null;
+            targetBranch: string;
+            /** Format: int64 */
+            timeoutSecs: number;
+            title: string;
+            type: string;
+            /** @description Why a queued task waits (the scheduler's hold, a limit, a retry's backoff). */
+            waitReason?: string | null;
+            workflowRunId?: string | null;
+        };
         /** @description Client → server (documented shape; parsing goes through [`Envelope`]). */
         TerminalClientMessage: {
             payload: components["schemas"]["InputPayload"];
@@ -674,6 +1501,10 @@ export interface components {
             startOffset: number;
             status: components["schemas"]["TerminalStatusView"];
         };
+        TokenRequest: {
+            /** @description A personal access token. */
+            token: string;
+        };
         UsageRowView: {
             /** Format: int64 */
             cacheCreationTokens: number;
@@ -688,6 +1519,27 @@ export interface components {
             /** Format: int64 */
             requests: number;
             sandboxId: string;
+        };
+        WorkStatusView: {
+            /**
+             * Format: int32
+             * @description Commits on top of the base.
+             */
+            ahead: number;
+            /**
+             * Format: int32
+             * @description Commits of the base not in the sandbox's branch.
+             */
+            behind: number;
+            branch: string;
+            /**
+             * Format: int32
+             * @description Changed, added or deleted files not committed yet (untracked included).
+             */
+            dirty: number;
+            head: string;
+            /** Format: int32 */
+            untracked: number;
         };
         WsErrorPayload: {
             code: string;
@@ -717,6 +1569,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AgentEntry"][];
+                };
+            };
+        };
+    };
+    claude_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaudeStatus"];
                 };
             };
         };
@@ -798,6 +1669,373 @@ export interface operations {
             };
         };
     };
+    github_auth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GithubAuthView"];
+                };
+            };
+        };
+    };
+    start_device_flow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportRequestBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_pulls: {
+        parameters: {
+            query?: {
+                projectId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PullView"][];
+                };
+            };
+        };
+    };
+    create_pull: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePrRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PullView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_pull: {
+        parameters: {
+            query?: {
+                projectId?: string;
+            };
+            header?: never;
+            path: {
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PullView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    merge_pull: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeRequestBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PullView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    github_repos: {
+        parameters: {
+            query?: {
+                page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepoView"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_github_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GithubAuthView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_github_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    github_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     inbox: {
         parameters: {
             query?: never;
@@ -813,6 +2051,185 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InboxItem"][];
+                };
+            };
+        };
+    };
+    list_projects: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectView"][];
+                };
+            };
+        };
+    };
+    get_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectDetailView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_branches: {
+        parameters: {
+            query?: {
+                /** @description Fetch from the origin first. */
+                refresh?: boolean;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BranchView"][];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_branch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBranchRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BranchView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    radar: {
+        parameters: {
+            query?: {
+                projectId?: string;
+                /** @description Scan now instead of returning the last findings. */
+                refresh?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverlapView"][];
                 };
             };
         };
@@ -987,6 +2404,112 @@ export interface operations {
             };
         };
     };
+    sandbox_commit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommitRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommitView"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sandbox_diff: {
+        parameters: {
+            query?: {
+                offset?: number;
+                /** @description Files per page (1–500, default 100). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiffPageView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sandbox_diff_file: {
+        parameters: {
+            query: {
+                /** @description A path relative to the workspace. */
+                path: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileDiffView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     exec_in_sandbox: {
         parameters: {
             query?: never;
@@ -1019,6 +2542,164 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sandbox_file: {
+        parameters: {
+            query: {
+                /** @description A path relative to the workspace. */
+                path: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileContentView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sandbox_files: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilesView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    git_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkStatusView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sandbox_pr_draft: {
+        parameters: {
+            query?: {
+                base?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrDraftView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sandbox_push: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushView"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1139,6 +2820,240 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SandboxView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_scheduler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulerView"];
+                };
+            };
+        };
+    };
+    set_scheduler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SchedulerLimitsView"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulerView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_tasks: {
+        parameters: {
+            query?: {
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"][];
+                };
+            };
+        };
+    };
+    create_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTaskRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    complete_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    task_logs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskLogView"][];
                 };
             };
             404: {
