@@ -105,6 +105,12 @@ pub enum FleetEvent {
     Scheduler,
     /// A workflow run or one of its steps changed.
     WorkflowRun(String),
+    /// The forge told us about a push or a pull request (verified webhook).
+    ForgeEvent {
+        project: String,
+        event: String,
+        branch: Option<String>,
+    },
     /// Two branches of one project touch the same files (or stopped doing so).
     Radar(String),
     /// A new sandbox's setup started, succeeded or failed.

@@ -20,9 +20,11 @@ pub mod runs;
 pub mod tasks;
 pub mod terminals;
 pub mod tunnels;
+pub mod workflows;
 
 pub use credential_mode::CredentialMode;
 pub use fleet::{Checkout, Fleet, FleetConfig, FleetError, FleetEvent, NewSandbox, SandboxState};
 pub use projects::{ProjectError, Projects, ProjectsConfig};
 pub use tasks::{Tasks, TasksConfig};
 pub use terminals::{HubConfig, HubError, NewTerminal, TerminalHub};
+pub use workflows::Workflows;

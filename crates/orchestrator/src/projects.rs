@@ -1342,6 +1342,19 @@ impl Projects {
         let Some(p) = self.store.find_project_by_forge(owner, repo).await? else {
             return Ok(());
         };
+        let branch = body["ref"]
+            .as_str()
+            .map(|r| r.trim_start_matches("refs/heads/").to_string())
+            .or_else(|| {
+                body["pull_request"]["base"]["ref"]
+                    .as_str()
+                    .map(str::to_string)
+            });
+        self.emit(FleetEvent::ForgeEvent {
+            project: p.id.clone(),
+            event: event.to_string(),
+            branch,
+        });
         match event {
             "pull_request" => {
                 if let Some(n) = body["number"]

@@ -4,6 +4,7 @@ pub mod projects;
 pub mod sandboxes;
 pub mod tasks;
 pub mod terminals;
+pub mod workflows;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};

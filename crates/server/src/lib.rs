@@ -138,6 +138,7 @@ pub struct AppState {
     pub fleet: Arc<Fleet>,
     pub projects: Arc<orchestrator::Projects>,
     pub tasks: Arc<orchestrator::Tasks>,
+    pub workflows: Arc<orchestrator::Workflows>,
     pub claude: Arc<claude::BrokerCredentials>,
     pub metrics: Arc<Metrics>,
     pub security: Security,
@@ -163,6 +164,11 @@ impl FromRef<AppState> for Arc<orchestrator::Projects> {
 impl FromRef<AppState> for Arc<orchestrator::Tasks> {
     fn from_ref(s: &AppState) -> Self {
         Arc::clone(&s.tasks)
+    }
+}
+impl FromRef<AppState> for Arc<orchestrator::Workflows> {
+    fn from_ref(s: &AppState) -> Self {
+        Arc::clone(&s.workflows)
     }
 }
 impl FromRef<AppState> for Arc<Metrics> {
@@ -306,6 +312,45 @@ pub fn router(state: AppState) -> Router {
             "/api/scheduler",
             get(api::tasks::get_scheduler).put(api::tasks::set_scheduler),
         )
+        .route(
+            "/api/workflows",
+            get(api::workflows::list_workflows).post(api::workflows::create_workflow),
+        )
+        .route(
+            "/api/workflows/validate",
+            axum::routing::post(api::workflows::validate_workflow),
+        )
+        .route(
+            "/api/workflows/{id}",
+            get(api::workflows::get_workflow)
+                .put(api::workflows::update_workflow)
+                .delete(api::workflows::delete_workflow),
+        )
+        .route(
+            "/api/workflows/{id}/run",
+            axum::routing::post(api::workflows::run_workflow),
+        )
+        .route(
+            "/api/workflows/{id}/runs",
+            get(api::workflows::workflow_runs),
+        )
+        .route(
+            "/api/workflow-runs/{id}",
+            get(api::workflows::get_workflow_run),
+        )
+        .route(
+            "/api/workflow-runs/{id}/cancel",
+            axum::routing::post(api::workflows::cancel_workflow_run),
+        )
+        .route(
+            "/api/workflow-runs/{id}/steps/{step}/approve",
+            axum::routing::post(api::workflows::approve_step),
+        )
+        .route(
+            "/api/workflow-runs/{id}/steps/{step}/reject",
+            axum::routing::post(api::workflows::reject_step),
+        )
+        .route("/api/approvals", get(api::workflows::list_approvals))
         .route("/api/radar", get(api::projects::radar))
         .route("/api/inbox", get(api::claude::inbox))
         .route("/api/agents", get(api::claude::list_agents))
@@ -529,6 +574,14 @@ pub async fn build(
         shutdown.child_token(),
     );
     tasks.start().await?;
+    let workflows = orchestrator::Workflows::new(
+        fleet.hub().store().clone(),
+        Arc::clone(&fleet),
+        Arc::clone(&projects),
+        Arc::clone(&tasks),
+        shutdown.child_token(),
+    );
+    workflows.start().await?;
     let _ = claude.fleet.set(Arc::downgrade(&fleet));
     let _ = fleet_cell.set(Arc::downgrade(&fleet));
     fleet.start().await;
@@ -537,6 +590,7 @@ pub async fn build(
         fleet,
         projects,
         tasks,
+        workflows,
         claude,
         metrics,
         security: Security::new(&cfg.token, &cfg.allowed_hosts, &cfg.allowed_origins),

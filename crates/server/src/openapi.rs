@@ -7,6 +7,7 @@ use crate::api::projects::*;
 use crate::api::sandboxes::*;
 use crate::api::tasks::*;
 use crate::api::terminals::*;
+use crate::api::workflows::*;
 use crate::error::{ErrorBody, ErrorCode, ErrorDetail};
 use crate::ws::messages::*;
 
@@ -19,7 +20,9 @@ use crate::ws::messages::*;
         list_projects, import_project, get_project, delete_project, list_branches, create_branch,
         git_status, sandbox_diff, sandbox_diff_file, sandbox_files, sandbox_file, sandbox_commit, sandbox_push, sandbox_pr_draft,
         create_pull, list_pulls, get_pull, merge_pull, github_auth, set_github_token, delete_github_token, start_device_flow, github_repos, github_webhook, radar,
-        list_tasks, create_task, get_task, cancel_task, complete_task, task_logs, get_scheduler, set_scheduler),
+        list_tasks, create_task, get_task, cancel_task, complete_task, task_logs, get_scheduler, set_scheduler,
+        list_workflows, create_workflow, validate_workflow, get_workflow, update_workflow, delete_workflow, run_workflow, workflow_runs,
+        get_workflow_run, cancel_workflow_run, approve_step, reject_step, list_approvals),
     components(schemas(
         ErrorBody, ErrorDetail, ErrorCode,
         TerminalView, TerminalStatusView, CreateTerminalRequest, RenameTerminalRequest, ResizeTerminalRequest,
@@ -34,8 +37,11 @@ use crate::ws::messages::*;
         CommitRequest, CommitView, PushView, CommitInfoView, PrDraftView, CreatePrRequest, ChecksView, PullView, MergeRequestBody,
         DeviceView, GithubAuthView, TokenRequest, RepoView, OverlapView,
         TaskType, CreateTaskRequest, TaskView, TaskLogView, SchedulerLimitsView, SchedulerView,
+        ProblemView, WorkflowView, CreateWorkflowRequest, UpdateWorkflowRequest, ValidateRequest, StepDefView, ValidationView,
+        StepRunView, WorkflowRunView, WorkflowDetailView, ApprovalView, DecisionRequest,
     )),
-    tags((name = "tasks", description = "Tasks run unattended (or interactively) in their own sandboxes; the scheduler's limits and hold"),
+    tags((name = "workflows", description = "YAML workflows (claude_task, git_operation, shell_command, wait, approval), their runs and approvals"),
+        (name = "tasks", description = "Tasks run unattended (or interactively) in their own sandboxes; the scheduler's limits and hold"),
         (name = "projects", description = "Imported repositories: a mirror each, branches, detected type"),
         (name = "git", description = "A project sandbox's work: status, diff (paginated), files, commit, push — Git runs inside the sandbox"),
         (name = "pulls", description = "Pull requests: drafted, conflict-checked (git merge-tree), merged"),

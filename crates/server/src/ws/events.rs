@@ -90,6 +90,7 @@ async fn run(mut socket: WebSocket, state: AppState) {
                     Ok(v) => json!({"type": "scheduler", "payload": v}),
                     Err(_) => continue,
                 },
+                Ok(FleetEvent::ForgeEvent { .. }) => continue,
                 Ok(FleetEvent::WorkflowRun(id)) => json!({"type": "workflow_run", "payload": {"id": id}}),
                 Ok(FleetEvent::Radar(project)) => {
                     let found: Vec<_> = state.projects.radar(Some(&project)).into_iter().map(|o| json!({"projectId": o.project_id, "sandboxes": o.sandboxes, "branches": o.branches, "files": o.files})).collect();

@@ -7,3 +7,4 @@ mod projects;
 mod sandboxes;
 mod tasks;
 mod terminals;
+mod workflows;

@@ -1,0 +1,456 @@
+//! Workflows end to end: the spec's `parallel-feature-development` exactly as written (three
+//! real `claude` CLIs in three Docker sandboxes at once against the mock model, three PRs on the
+//! fake forge), bad definitions, approvals, conditions, cancel, and a restart in the middle.
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use fake_forge::FakeForge;
+use mock_model::{MockModel, Script, Turn};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::harness::*;
+
+const SPEC_EXAMPLE: &str =
+    include_str!("../../../workflow/tests/fixtures/parallel-feature-development.yaml");
+const GH: &str = "ghp_workflows_token_0123456789";
+
+struct World {
+    forge: FakeForge,
+    _root: tempfile::TempDir,
+    mock: MockModel,
+}
+
+async fn world(script: Script) -> World {
+    let root = tempfile::tempdir().unwrap();
+    let forge = FakeForge::start(root.path()).await.unwrap();
+    forge.add_user("alice", GH);
+    forge.create_repo("alice", "app", true, "main");
+    forge.commit_files(
+        "alice",
+        "app",
+        "main",
+        &[("README.md", "# App\n")],
+        "initial",
+    );
+    forge.commit_files(
+        "alice",
+        "app",
+        "develop",
+        &[("DEVELOP.md", "dev\n")],
+        "develop",
+    );
+    let mock = MockModel::start(script).await;
+    World {
+        forge,
+        _root: root,
+        mock,
+    }
+}
+
+fn tweak(w: &World) -> impl FnOnce(&mut server::Config) {
+    let api = w.forge.url();
+    let upstream = w.mock.base_url();
+    let home = tempfile::tempdir().unwrap().keep();
+    move |c: &mut server::Config| {
+        c.sandbox_driver = server::DriverChoice::Docker;
+        c.anthropic_upstream = upstream;
+        c.credential_sources = Some(credentials::Sources::new(
+            home,
+            BTreeMap::from([(
+                "ANTHROPIC_API_KEY".to_string(),
+                "sk-ant-api03-workflows-0123456789".to_string(),
+            )]),
+        ));
+        c.github.api_url = api;
+        c.github.host_token = Some((GH.to_string(), "env"));
+        c.github.poll_every = Duration::from_secs(3600);
+    }
+}
+
+async fn project(s: &TestServer) -> String {
+    let (st, p) = s
+        .api(
+            Method::POST,
+            "/api/github/import",
+            Some(json!({"repository": "alice/app"})),
+        )
+        .await;
+    assert_eq!(st, 201, "{p}");
+    p["id"].as_str().unwrap().to_string()
+}
+
+async fn create(s: &TestServer, project: &str, yaml: &str) -> String {
+    let (st, w) = s
+        .api(
+            Method::POST,
+            "/api/workflows",
+            Some(json!({"projectId": project, "definition": yaml})),
+        )
+        .await;
+    assert_eq!(st, 201, "{w}");
+    w["id"].as_str().unwrap().to_string()
+}
+
+async fn run(s: &TestServer, wf: &str) -> String {
+    let (st, r) = s
+        .api(Method::POST, &format!("/api/workflows/{wf}/run"), None)
+        .await;
+    assert_eq!(st, 201, "{r}");
+    r["id"].as_str().unwrap().to_string()
+}
+
+/// Waits (on `/ws/events`) until the run satisfies `pred`; returns its view.
+async fn until_run(
+    s: &TestServer,
+    events: &mut Events,
+    run: &str,
+    pred: impl Fn(&Value) -> bool,
+) -> Value {
+    loop {
+        let (_, v) = s
+            .api(Method::GET, &format!("/api/workflow-runs/{run}"), None)
+            .await;
+        if pred(&v) {
+            return v;
+        }
+        loop {
+            let ev = events.next_json().await;
+            if ev["type"] == "workflow_run" && ev["payload"]["id"] == run {
+                break;
+            }
+        }
+    }
+}
+
+fn step<'a>(run: &'a Value, id: &str) -> &'a Value {
+    run["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stepId"] == id)
+        .unwrap()
+}
+
+async fn cleanup(s: &TestServer) {
+    let (_, list) = s.api(Method::GET, "/api/sandboxes", None).await;
+    for sb in list.as_array().cloned().unwrap_or_default() {
+        let id = sb["id"].as_str().unwrap_or_default().to_string();
+        s.api(Method::DELETE, &format!("/api/sandboxes/{id}"), None)
+            .await;
+    }
+}
+
+fn feature_rule(script: Script, needle: &str, file: &str) -> Script {
+    script.rule(
+        needle,
+        [
+            Turn::tool_use(
+                "Write",
+                json!({"file_path": format!("/workspace/{file}"), "content": format!("{needle}\n")}),
+            ),
+            Turn::text(format!("{file} written")).delayed(1_500),
+        ],
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_spec_parallel_workflow_runs_as_written_three_sandboxes_three_prs() {
+    let script = feature_rule(Script::echo(), "实现用户认证功能", "auth.txt");
+    let script = feature_rule(script, "实现用户仪表板", "dashboard.txt");
+    let script = feature_rule(script, "实现系统设置页面", "settings.txt");
+    let w = world(script).await;
+    let s = TestServer::start_with(tweak(&w)).await;
+    let pid = project(&s).await;
+    let wf = create(&s, &pid, SPEC_EXAMPLE).await;
+    let (_, detail) = s
+        .api(Method::GET, &format!("/api/workflows/{wf}"), None)
+        .await;
+    assert_eq!(detail["workflow"]["name"], "parallel-feature-development");
+    assert_eq!(detail["steps"].as_array().unwrap().len(), 5);
+    let mut events = s.events().await;
+    let r = run(&s, &wf).await;
+    let done = until_run(&s, &mut events, &r, |v| v["status"] != "running").await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    for id in [
+        "setup",
+        "feature-auth",
+        "feature-dashboard",
+        "feature-settings",
+        "create-prs",
+    ] {
+        assert_eq!(step(&done, id)["status"], "succeeded", "{id}: {done}");
+    }
+    // Three PRs into develop, one per branch.
+    let mut heads: Vec<(String, String)> = w
+        .forge
+        .pulls("alice", "app")
+        .into_iter()
+        .map(|p| (p.head_ref, p.base_ref))
+        .collect();
+    heads.sort();
+    assert_eq!(
+        heads,
+        vec![
+            ("feature/auth".to_string(), "develop".to_string()),
+            ("feature/dashboard".to_string(), "develop".to_string()),
+            ("feature/settings".to_string(), "develop".to_string()),
+        ]
+    );
+    // The three Claude tasks ran at once, each in its own sandbox.
+    let (_, tasks) = s.api(Method::GET, "/api/tasks", None).await;
+    let tasks = tasks.as_array().unwrap();
+    assert_eq!(tasks.len(), 3);
+    let sandboxes: std::collections::HashSet<&str> = tasks
+        .iter()
+        .map(|t| t["sandboxId"].as_str().unwrap())
+        .collect();
+    assert_eq!(sandboxes.len(), 3);
+    let latest_start = tasks
+        .iter()
+        .map(|t| t["startedAt"].as_str().unwrap())
+        .max()
+        .unwrap();
+    let first_end = tasks
+        .iter()
+        .map(|t| t["finishedAt"].as_str().unwrap())
+        .min()
+        .unwrap();
+    assert!(
+        latest_start < first_end,
+        "all three started before any finished: {tasks:?}"
+    );
+    // They worked from the `setup` step's branch.
+    assert!(tasks.iter().all(|t| t["baseBranch"] == "main"));
+    cleanup(&s).await;
+}
+
+#[tokio::test]
+async fn bad_definitions_are_refused_naming_the_offending_steps() {
+    let w = world(Script::echo()).await;
+    let s = TestServer::start_with(tweak(&w)).await;
+    let pid = project(&s).await;
+    let cases = [
+        ("name: x\nsteps:\n  - id: a\n    type: wait\n    dependsOn: [c]\n    config: {duration: 1}\n  - id: b\n    type: wait\n    dependsOn: [a]\n    config: {duration: 1}\n  - id: c\n    type: wait\n    dependsOn: [b]\n    config: {duration: 1}\n", "cycle"),
+        ("name: x\nsteps:\n  - id: a\n    type: deploy\n    config: {}\n", "unknown_step_type"),
+        ("name: x\nsteps:\n  - id: a\n    type: wait\n    dependsOn: [nope]\n    config: {duration: 1}\n", "missing_dependency"),
+        ("name: x\nsteps:\n  - id: a\n    type: wait\n    condition: \"steps.a.status ==\"\n    config: {duration: 1}\n", "invalid_condition"),
+        ("name: x\ntriggers:\n  schedule: \"61 * * * *\"\nsteps:\n  - id: a\n    type: wait\n    config: {duration: 1}\n", "invalid_cron"),
+        ("name: [unclosed\n", "invalid_yaml"),
+    ];
+    for (yaml, code) in cases {
+        let (st, v) = s
+            .api(
+                Method::POST,
+                "/api/workflows",
+                Some(json!({"projectId": pid, "definition": yaml})),
+            )
+            .await;
+        assert_eq!(st, 400, "{code}: {v}");
+        let problems = v["error"]["details"]["problems"].as_array().unwrap();
+        assert!(problems.iter().any(|p| p["code"] == code), "{code}: {v}");
+        let (_, val) = s
+            .api(
+                Method::POST,
+                "/api/workflows/validate",
+                Some(json!({"definition": yaml})),
+            )
+            .await;
+        assert_eq!(val["valid"], false, "{val}");
+    }
+    let (_, v) = s
+        .api(
+            Method::POST,
+            "/api/workflows",
+            Some(json!({"projectId": pid, "definition": cases[0].0})),
+        )
+        .await;
+    let cycle = &v["error"]["details"]["problems"][0]["stepIds"];
+    assert_eq!(
+        cycle.as_array().unwrap().len(),
+        3,
+        "the cycle's ids are named: {v}"
+    );
+    let (st, v) = s
+        .api(
+            Method::POST,
+            "/api/workflows",
+            Some(json!({"projectId": "gone", "definition": SPEC_EXAMPLE})),
+        )
+        .await;
+    assert_eq!(st, 404, "{v}");
+    let (st, v) = s
+        .api(
+            Method::POST,
+            "/api/workflows/validate",
+            Some(json!({"definition": SPEC_EXAMPLE})),
+        )
+        .await;
+    assert_eq!((st, v["valid"].clone()), (200, json!(true)), "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approvals_conditions_rejection_and_cancel() {
+    let w = world(Script::echo()).await;
+    let s = TestServer::start_with(tweak(&w)).await;
+    let pid = project(&s).await;
+    let yaml = r#"
+name: gated
+steps:
+  - id: ask
+    type: approval
+    config:
+      message: Ship it?
+  - id: build
+    type: shell_command
+    dependsOn: [ask]
+    config:
+      command: echo built > built.txt && cat built.txt
+  - id: only-on-failure
+    type: shell_command
+    dependsOn: [build]
+    condition: "steps.build.status == 'failed'"
+    config:
+      command: echo never
+"#;
+    let wf = create(&s, &pid, yaml).await;
+    let mut events = s.events().await;
+    let r = run(&s, &wf).await;
+    until_run(&s, &mut events, &r, |v| {
+        step(v, "ask")["status"] == "waiting"
+    })
+    .await;
+    let (_, approvals) = s.api(Method::GET, "/api/approvals", None).await;
+    assert_eq!(approvals[0]["message"], "Ship it?", "{approvals}");
+    assert_eq!(approvals[0]["workflowName"], "gated");
+    // Answering a step that is not an approval is refused.
+    let (st, _) = s
+        .api(
+            Method::POST,
+            &format!("/api/workflow-runs/{r}/steps/build/approve"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 409);
+    let (st, v) = s
+        .api(
+            Method::POST,
+            &format!("/api/workflow-runs/{r}/steps/ask/approve"),
+            Some(json!({"comment": "go"})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let done = until_run(&s, &mut events, &r, |v| v["status"] != "running").await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(step(&done, "build")["output"]["stdout"], "built\n");
+    assert_eq!(step(&done, "only-on-failure")["status"], "skipped");
+    let (_, approvals) = s.api(Method::GET, "/api/approvals", None).await;
+    assert_eq!(approvals, json!([]));
+
+    // Rejected: the run fails and what depends on the approval is skipped.
+    let r2 = run(&s, &wf).await;
+    until_run(&s, &mut events, &r2, |v| {
+        step(v, "ask")["status"] == "waiting"
+    })
+    .await;
+    let (st, _) = s
+        .api(
+            Method::POST,
+            &format!("/api/workflow-runs/{r2}/steps/ask/reject"),
+            Some(json!({"comment": "not today"})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let done = until_run(&s, &mut events, &r2, |v| v["status"] != "running").await;
+    assert_eq!(done["status"], "failed", "{done}");
+    assert_eq!(step(&done, "build")["status"], "skipped");
+    assert!(done["error"].as_str().unwrap().contains("ask"), "{done}");
+
+    // Cancelled while waiting.
+    let slow = create(
+        &s,
+        &pid,
+        "name: slow\nsteps:\n  - id: nap\n    type: wait\n    config: {duration: 10m}\n",
+    )
+    .await;
+    let r3 = run(&s, &slow).await;
+    until_run(&s, &mut events, &r3, |v| {
+        step(v, "nap")["status"] == "running"
+    })
+    .await;
+    let (st, v) = s
+        .api(
+            Method::POST,
+            &format!("/api/workflow-runs/{r3}/cancel"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["status"], "cancelled");
+    assert_eq!(step(&v, "nap")["status"], "cancelled");
+    cleanup(&s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_in_the_middle_of_a_workflow_loses_nothing_and_runs_nothing_twice() {
+    let script = Script::echo().rule(
+        "write the notes",
+        [
+            Turn::tool_use(
+                "Write",
+                json!({"file_path": "/workspace/notes.txt", "content": "notes\n"}),
+            ),
+            Turn::text("done").delayed(4_000),
+        ],
+    );
+    let w = world(script).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    let s = TestServer::start_at(path.clone(), tweak(&w)).await;
+    let pid = project(&s).await;
+    let yaml = r#"
+name: resumable
+steps:
+  - id: work
+    type: claude_task
+    config:
+      prompt: please write the notes
+      branch: feature/notes
+  - id: check
+    type: shell_command
+    dependsOn: [work]
+    config:
+      command: cat notes.txt
+      branch: feature/notes
+"#;
+    let wf = create(&s, &pid, yaml).await;
+    let mut events = s.events().await;
+    let r = run(&s, &wf).await;
+    // Stop once the Claude task is in its run.
+    loop {
+        let ev = events.next_json().await;
+        if ev["type"] == "task" && ev["payload"]["phase"] == "claude" {
+            break;
+        }
+    }
+    drop(events);
+    s.shutdown.cancel();
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(s.addr).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let s2 = TestServer::start_at(path, tweak(&w)).await;
+    let mut events = s2.events().await;
+    let done = until_run(&s2, &mut events, &r, |v| v["status"] != "running").await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(step(&done, "check")["output"]["stdout"], "notes\n");
+    let (_, tasks) = s2.api(Method::GET, "/api/tasks", None).await;
+    assert_eq!(tasks.as_array().unwrap().len(), 1, "{tasks}");
+    assert_eq!(tasks[0]["attempt"], 1, "{tasks}");
+    let (_, runs) = s2.api(Method::GET, "/api/runs", None).await;
+    assert_eq!(runs.as_array().unwrap().len(), 1, "Claude ran once: {runs}");
+    cleanup(&s2).await;
+    drop(s);
+}
