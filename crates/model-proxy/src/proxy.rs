@@ -87,6 +87,74 @@ impl Proxy {
         })
     }
 
+    /// Asks the model one question on the host's behalf (e.g. a PR summary): the same
+    /// credential, upstream and metering as sandboxes, under the usage key `meter_as`. A short
+    /// non-streaming request; `Err` says why there is no answer.
+    pub async fn ask(
+        &self,
+        meter_as: &str,
+        model: &str,
+        max_tokens: u32,
+        prompt: &str,
+    ) -> Result<String, String> {
+        let auth = self.credentials.resolve().await?;
+        let mut req = self
+            .client
+            .post(format!("{}/v1/messages", self.upstream))
+            .header("anthropic-version", "2023-06-01")
+            .timeout(Duration::from_secs(90))
+            .json(&serde_json::json!({
+                "model": model,
+                "max_tokens": max_tokens,
+                "messages": [{"role": "user", "content": prompt}],
+            }));
+        req = match &auth {
+            UpstreamAuth::ApiKey(k) => req.header("x-api-key", k.as_str()),
+            UpstreamAuth::OAuth(t) => req
+                .header("authorization", format!("Bearer {t}"))
+                .header("anthropic-beta", OAUTH_BETA),
+        };
+        let res = req
+            .send()
+            .await
+            .map_err(|e| format!("the model is unreachable: {e}"))?;
+        let status = res.status();
+        if !status.is_success() {
+            if status.as_u16() == 429 || status.as_u16() == 529 {
+                (self.on_rate_limit)(RateLimit {
+                    sandbox: meter_as.to_string(),
+                    status: status.as_u16(),
+                    retry_after_secs: res
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.parse().ok()),
+                });
+            }
+            return Err(format!("the model answered {status}"));
+        }
+        let v: serde_json::Value = res
+            .json()
+            .await
+            .map_err(|e| format!("unreadable reply: {e}"))?;
+        let u = &v["usage"];
+        self.usage.record(
+            meter_as,
+            crate::meter::Usage {
+                model: v["model"].as_str().unwrap_or(model).to_string(),
+                input_tokens: u["input_tokens"].as_u64().unwrap_or(0),
+                output_tokens: u["output_tokens"].as_u64().unwrap_or(0),
+                cache_creation_input_tokens: u["cache_creation_input_tokens"].as_u64().unwrap_or(0),
+                cache_read_input_tokens: u["cache_read_input_tokens"].as_u64().unwrap_or(0),
+            },
+        );
+        let text: Vec<&str> = v["content"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|b| b["text"].as_str()).collect())
+            .unwrap_or_default();
+        Ok(text.join("\n"))
+    }
+
     /// Answers one request from `sandbox`.
     pub async fn handle(&self, sandbox: &str, req: Request<Incoming>) -> Response<Body> {
         // The CLI probes its base URL (`HEAD /`, `GET /`) without credentials before it starts;

@@ -195,6 +195,35 @@ pub struct Projects {
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// The conflict radar's last findings per project.
     radar: Mutex<HashMap<String, Vec<Overlap>>>,
+    /// Writes PR summaries with the user's model credential, when there is one.
+    summarizer: std::sync::OnceLock<Arc<dyn Summarizer>>,
+}
+
+/// Something that asks Claude for a short text (the server implements it with the credential
+/// broker; the credential never leaves the host). `None` when no model is available.
+pub trait Summarizer: Send + Sync {
+    fn summarize(
+        &self,
+        prompt: String,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<String>> + Send + '_>>;
+}
+
+/// What Claude is asked for a PR summary: the commits and the diffstat.
+pub fn summary_prompt(commits: &[gitops::CommitInfo], files: &[gitops::diff::FileStat]) -> String {
+    let mut p = String::from(
+        "Write a concise summary (3 to 6 bullet points, no heading) of this pull request for its reviewers. Commits:\n",
+    );
+    for c in commits.iter().take(50) {
+        p.push_str(&format!("- {}\n", c.subject));
+    }
+    p.push_str("Files changed:\n");
+    for f in files.iter().take(100) {
+        p.push_str(&format!(
+            "- {} (+{} -{})\n",
+            f.path, f.additions, f.deletions
+        ));
+    }
+    p
 }
 
 /// Two branches of one project that touch the same files, before anyone opens a PR.
@@ -249,7 +278,13 @@ impl Projects {
             login: Mutex::new(None),
             locks: Mutex::new(HashMap::new()),
             radar: Mutex::new(HashMap::new()),
+            summarizer: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Lets PR drafts carry a summary written by Claude.
+    pub fn set_summarizer(&self, s: Arc<dyn Summarizer>) {
+        let _ = self.summarizer.set(s);
     }
 
     pub fn forge(&self) -> &forge::Forge {
@@ -1103,7 +1138,16 @@ impl Projects {
             }
             None => (vec![], vec![], vec![]),
         };
-        let (title, body) = draft_description(&g.branch, &commits, &files);
+        let (title, mut body) = draft_description(&g.branch, &commits, &files);
+        let summarizer = self.summarizer.get().cloned();
+        if let (Some(sum), false) = (summarizer, commits.is_empty()) {
+            if let Some(text) = sum.summarize(summary_prompt(&commits, &files)).await {
+                body = format!(
+                    "## Summary (written by Claude)\n\n{}\n\n{body}",
+                    text.trim()
+                );
+            }
+        }
         Ok(PrDraft {
             title,
             body,

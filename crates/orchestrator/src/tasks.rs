@@ -266,6 +266,10 @@ impl Tasks {
         })
     }
 
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     fn emit(&self, id: &str) {
         let _ = self
             .fleet

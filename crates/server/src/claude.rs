@@ -58,3 +58,29 @@ impl model_proxy::UsageSink for StoreUsage {
         });
     }
 }
+
+/// PR summaries written by Claude through the model proxy (the user's credential stays on the
+/// host; usage is metered under `anycode-host`).
+pub struct ClaudeSummarizer(pub Arc<model_proxy::Proxy>);
+
+impl orchestrator::projects::Summarizer for ClaudeSummarizer {
+    fn summarize(
+        &self,
+        prompt: String,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<String>> + Send + '_>> {
+        Box::pin(async move {
+            match self
+                .0
+                .ask("anycode-host", "claude-haiku-4-5", 600, &prompt)
+                .await
+            {
+                Ok(text) if !text.trim().is_empty() => Some(text),
+                Ok(_) => None,
+                Err(e) => {
+                    tracing::info!(error = %e, "no PR summary from Claude");
+                    None
+                }
+            }
+        })
+    }
+}

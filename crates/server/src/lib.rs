@@ -504,6 +504,7 @@ pub async fn build(
             }
         }),
     );
+    let summary_proxy = Arc::clone(&proxy);
     let fleet = Fleet::new(
         store,
         driver,
@@ -562,6 +563,7 @@ pub async fn build(
         },
         vault,
     );
+    projects.set_summarizer(Arc::new(claude::ClaudeSummarizer(summary_proxy)));
     projects.start(shutdown.child_token()).await?;
     let tasks = orchestrator::Tasks::new(
         fleet.hub().store().clone(),

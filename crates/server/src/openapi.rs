@@ -36,7 +36,7 @@ use crate::ws::messages::*;
         FileStatView, DiffPageView, DiffLineView, HunkView, FileDiffView, WorkStatusView, FilesView, FileContentView,
         CommitRequest, CommitView, PushView, CommitInfoView, PrDraftView, CreatePrRequest, ChecksView, PullView, MergeRequestBody,
         DeviceView, GithubAuthView, TokenRequest, RepoView, OverlapView,
-        TaskType, CreateTaskRequest, TaskView, TaskLogView, SchedulerLimitsView, SchedulerView,
+        TaskType, CreateTaskRequest, TaskView, TaskUsageView, TaskLogView, SchedulerLimitsView, SchedulerView,
         ProblemView, WorkflowView, CreateWorkflowRequest, UpdateWorkflowRequest, ValidateRequest, StepDefView, ValidationView,
         StepRunView, WorkflowRunView, WorkflowDetailView, ApprovalView, DecisionRequest,
     )),

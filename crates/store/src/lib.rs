@@ -18,7 +18,7 @@ pub use projects::{AlreadyImported, ProjectRecord, PullRecord, SandboxGit};
 pub use runs::{RunEvent, RunRecord};
 pub use sandboxes::{NameTaken, SandboxRecord};
 pub use tasks::{StepRecord, TaskLog, TaskRecord, WorkflowRecord, WorkflowRunRecord};
-pub use usage::UsageRow;
+pub use usage::{UsageRow, UsageTotals};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -16,7 +16,35 @@ pub struct UsageRow {
     pub cache_read_tokens: i64,
 }
 
+/// Metered tokens of one sandbox, all days and models together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageTotals {
+    pub requests: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cache_creation_tokens: i64,
+    pub cache_read_tokens: i64,
+}
+
 impl Store {
+    pub async fn sandbox_usage(&self, sandbox: &str) -> Result<UsageTotals> {
+        let r = sqlx::query(
+            "SELECT COALESCE(SUM(requests),0) AS r, COALESCE(SUM(input_tokens),0) AS i, COALESCE(SUM(output_tokens),0) AS o, \
+             COALESCE(SUM(cache_creation_tokens),0) AS cc, COALESCE(SUM(cache_read_tokens),0) AS cr FROM usage_daily WHERE sandbox_id = ?",
+        )
+        .bind(sandbox)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(UsageTotals {
+            requests: r.try_get("r")?,
+            input_tokens: r.try_get("i")?,
+            output_tokens: r.try_get("o")?,
+            cache_creation_tokens: r.try_get("cc")?,
+            cache_read_tokens: r.try_get("cr")?,
+        })
+    }
+
     pub async fn set_sandbox_token(&self, sandbox: &str, hash: &str) -> Result<()> {
         sqlx::query("INSERT OR REPLACE INTO sandbox_tokens (sandbox_id, token_hash, created_at, revoked_at) VALUES (?, ?, ?, NULL)")
             .bind(sandbox)

@@ -112,14 +112,44 @@ pub struct TaskView {
     pub result: Option<serde_json::Value>,
     pub workflow_run_id: Option<String>,
     pub step_id: Option<String>,
+    /// Model tokens the task's sandbox used (metered by the model proxy).
+    pub usage: Option<TaskUsageView>,
     #[schema(format = DateTime)]
     pub created_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
 }
 
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskUsageView {
+    pub requests: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cache_creation_tokens: i64,
+    pub cache_read_tokens: i64,
+}
+
+/// The view with the task's metered usage.
+pub async fn task_view_with_usage(store: &store::Store, t: store::TaskRecord) -> TaskView {
+    let usage = match &t.sandbox_id {
+        Some(sb) => store.sandbox_usage(sb).await.ok().map(|u| TaskUsageView {
+            requests: u.requests,
+            input_tokens: u.input_tokens,
+            output_tokens: u.output_tokens,
+            cache_creation_tokens: u.cache_creation_tokens,
+            cache_read_tokens: u.cache_read_tokens,
+        }),
+        None => None,
+    };
+    let mut v = task_view(t);
+    v.usage = usage;
+    v
+}
+
 pub fn task_view(t: store::TaskRecord) -> TaskView {
     TaskView {
+        usage: None,
         id: t.id,
         project_id: t.project_id,
         kind: t.kind,
@@ -191,13 +221,11 @@ pub async fn list_tasks(
     State(t): State<Arc<Tasks>>,
     Query(q): Query<TasksQuery>,
 ) -> Result<Json<Vec<TaskView>>, ApiError> {
-    Ok(Json(
-        t.list(q.status.as_deref())
-            .await?
-            .into_iter()
-            .map(task_view)
-            .collect(),
-    ))
+    let mut out = Vec::new();
+    for task in t.list(q.status.as_deref()).await? {
+        out.push(task_view_with_usage(t.store(), task).await);
+    }
+    Ok(Json(out))
 }
 
 #[utoipa::path(post, path = "/api/tasks", tag = "tasks", request_body = CreateTaskRequest,
@@ -230,7 +258,8 @@ pub async fn get_task(
     State(t): State<Arc<Tasks>>,
     Path(id): Path<String>,
 ) -> Result<Json<TaskView>, ApiError> {
-    Ok(Json(task_view(t.get(&id).await?)))
+    let task = t.get(&id).await?;
+    Ok(Json(task_view_with_usage(t.store(), task).await))
 }
 
 #[utoipa::path(post, path = "/api/tasks/{id}/cancel", tag = "tasks", params(("id" = String, Path)),

@@ -83,7 +83,7 @@ async fn run(mut socket: WebSocket, state: AppState) {
                     json!({"type": "setup", "payload": {"sandboxId": sandbox, "terminalId": terminal, "state": st, "exitCode": exit_code}})
                 }
                 Ok(FleetEvent::Task(id)) => match state.tasks.get(&id).await {
-                    Ok(t) => json!({"type": "task", "payload": crate::api::tasks::task_view(t)}),
+                    Ok(t) => json!({"type": "task", "payload": crate::api::tasks::task_view_with_usage(state.tasks.store(), t).await}),
                     Err(_) => continue,
                 },
                 Ok(FleetEvent::Scheduler) => match crate::api::tasks::scheduler_view(&state.tasks).await {

@@ -140,6 +140,18 @@ async fn a_task_runs_claude_then_commits_pushes_and_opens_a_pr() {
     assert_eq!(pulls[0].head_ref, branch);
     assert_eq!(pulls[0].base_ref, "main");
     assert_eq!(result["prNumber"], pulls[0].number);
+    // The PR's description: a summary Claude wrote (through the host's credential), then the
+    // commits and the diffstat.
+    assert!(
+        pulls[0].body.contains("## Summary (written by Claude)"),
+        "{}",
+        pulls[0].body
+    );
+    assert!(pulls[0].body.contains("greeting.txt"), "{}", pulls[0].body);
+    assert!(
+        done["usage"]["requests"].as_i64().unwrap() >= 1,
+        "usage per task: {done}"
+    );
     assert!(w.forge.branch_sha("alice", "app", branch).is_some());
     let (_, logs) = s
         .api(Method::GET, &format!("/api/tasks/{id}/logs"), None)
