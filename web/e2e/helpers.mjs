@@ -15,6 +15,7 @@ export const REPO_ROOT = path.resolve(here, '..', '..');
 export const ANYCODE_BIN = process.env.ANYCODE_BIN ?? path.join(REPO_ROOT, 'target', 'debug', 'anycode');
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 export const MOCK_MODEL_BIN = process.env.MOCK_MODEL_BIN ?? path.join(path.dirname(ANYCODE_BIN), 'anycode-mock-model');
+export const FAKE_FORGE_BIN = process.env.FAKE_FORGE_BIN ?? path.join(path.dirname(ANYCODE_BIN), 'anycode-fake-forge');
 
 /** Timeout for "this should happen soon" waits (a failure guard, not a delay). */
 export const WAIT_MS = Number(process.env.E2E_WAIT_MS ?? 15_000);
@@ -188,6 +189,107 @@ export async function startMockModel({ script = null } = {}) {
 }
 
 /**
+ * Starts the fake GitHub (`anycode-fake-forge`): the REST subset AnyCode calls and Git over smart
+ * HTTP on one origin, with token checks. `users` are `login:token`, `repos` `owner/name` (with
+ * `:private`), `seeds` map `owner/name` to a local repository whose branches the forge starts
+ * with. Resolves to `{url, root, log, stop}` once it printed its `{"url": …}` line.
+ */
+export async function startFakeForge({ users = [], repos = [], seeds = {}, webhook = null, webhookSecret = null } = {}) {
+  const root = await mkdtemp(path.join(tmpdir(), 'anycode-forge-'));
+  const args = ['--root', path.join(root, 'forge')];
+  for (const u of users) args.push('--user', u);
+  for (const r of repos) args.push('--repo', r);
+  for (const [repo, dir] of Object.entries(seeds)) args.push('--seed', `${repo}=${dir}`);
+  if (webhook) args.push('--webhook', webhook);
+  if (webhookSecret) args.push('--webhook-secret', webhookSecret);
+  const child = spawn(FAKE_FORGE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stderr.on('data', (chunk) => {
+    if (process.env.E2E_SERVER_LOG === '1') process.stderr.write(chunk);
+    out += chunk.toString();
+    if (out.length > 200_000) out = out.slice(-100_000);
+  });
+  const url = await new Promise((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => fail(new Error(`the fake forge did not print its URL within ${WAIT_MS} ms`)), WAIT_MS);
+    const onData = (chunk) => {
+      stdout += chunk.toString();
+      out += chunk.toString();
+      for (const line of stdout.split('\n')) {
+        try {
+          const parsed = JSON.parse(line);
+          if (typeof parsed?.url === 'string') {
+            clearTimeout(timer);
+            child.off('exit', onExit);
+            child.stdout.off('data', onData);
+            resolve(parsed.url.replace(/\/$/, ''));
+            return;
+          }
+        } catch {
+          // not the ready line (yet)
+        }
+      }
+    };
+    const onExit = (code, signal) => fail(new Error(`the fake forge exited early (code ${code}, signal ${signal})`));
+    const onError = (error) => fail(error);
+    function fail(error) {
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      child.off('exit', onExit);
+      child.kill('SIGKILL');
+      reject(new Error(`${error.message} (${FAKE_FORGE_BIN} ${args.join(' ')})\n--- forge output ---\n${out}`));
+    }
+    child.stdout.on('data', onData);
+    child.once('exit', onExit);
+    child.once('error', onError);
+  });
+  child.stdout.on('data', (chunk) => {
+    out += chunk.toString();
+  });
+  return {
+    url,
+    root,
+    log: () => out,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs `git` (no prompts, a fixed identity, no user or system config); resolves to its stdout. */
+export async function git(cwd, ...args) {
+  const child = spawn('git', args, {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: cwd,
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_AUTHOR_NAME: 'E2E',
+      GIT_AUTHOR_EMAIL: 'e2e@example.com',
+      GIT_COMMITTER_NAME: 'E2E',
+      GIT_COMMITTER_EMAIL: 'e2e@example.com',
+    },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => (stdout += c.toString()));
+  child.stderr.on('data', (c) => (stderr += c.toString()));
+  const [code] = await once(child, 'close');
+  if (code !== 0) throw new Error(`git ${args.join(' ')} failed (${code}) in ${cwd}:\n${stderr}`);
+  return stdout;
+}
+
+/**
  * Debian's Chromium, headless. playwright's `launch` gives every run a fresh temporary profile
  * (user-data-dir) and every `newContext()` its own cookie jar and storage.
  */
@@ -338,13 +440,16 @@ export function countLines(text, line) {
 /**
  * The usual hooks of a browser test file: one server and one browser per file, a fresh page
  * (and a clean server) per test. `onPage(context, page)` runs after each page opens (e.g. init
- * scripts); `afterTest(server)` after each test (e.g. deleting sandboxes). Returns an object whose
- * `server`, `browser`, `context` and `page` are current inside tests.
+ * scripts); `afterTest(server)` after each test (e.g. deleting sandboxes). `serverOptions` may be
+ * a function, called when the server starts (after the file's earlier `before` hooks, e.g. one
+ * that starts a fake forge whose URL the server needs). Returns an object whose `server`,
+ * `browser`, `context` and `page` are current inside tests.
  */
 export function appSuite({ serverOptions, onPage, afterTest } = {}) {
   const s = { server: null, browser: null, context: null, page: null };
   before(async () => {
-    [s.server, s.browser] = await Promise.all([startServer(serverOptions), launchBrowser()]);
+    const options = typeof serverOptions === 'function' ? await serverOptions() : serverOptions;
+    [s.server, s.browser] = await Promise.all([startServer(options), launchBrowser()]);
   });
   after(async () => {
     await s.browser?.close();

@@ -7,6 +7,8 @@ import { InboxView } from './features/inbox/InboxView';
 import { RunsView } from './features/runs/RunsView';
 import { useInboxAlerts } from './features/inbox/useInboxAlerts';
 import { useMarkSeen } from './features/inbox/useMarkSeen';
+import { ProjectPage } from './features/projects/ProjectPage';
+import { ProjectsView } from './features/projects/ProjectsView';
 import { SandboxesView } from './features/sandboxes/SandboxesView';
 import { SettingsView } from './features/settings/SettingsView';
 import { startSandboxEvents } from './features/sandboxes/sandboxEvents';
@@ -39,6 +41,8 @@ function Workspace() {
     [setActive],
   );
   useInboxAlerts(openTerminal);
+  /** A project sandbox's "open terminal" of its setup run: that tab in the terminals view. */
+  const openTab = useCallback((terminalId: string) => openTerminal({ terminalId }), [openTerminal]);
   useMarkSeen(nav.view === 'terminals' ? terminals.activeId : null);
 
   /** "Open terminal" of a sandbox: a new terminal inside it, then its tab. */
@@ -56,7 +60,13 @@ function Workspace() {
       <Sidebar nav={nav} terminals={terminals.terminals} onSelectSandbox={(id) => navigate({ view: 'terminals', sandboxFilter: id })} />
       <main className="main">
         <TerminalsView model={terminals} hidden={nav.view !== 'terminals'} sandboxFilter={nav.sandboxFilter} />
-        {nav.view === 'sandboxes' && <SandboxesView onOpenTerminal={openSandboxTerminal} />}
+        {nav.view === 'sandboxes' && <SandboxesView onOpenTerminal={openSandboxTerminal} terminals={terminals.terminals} onOpenTab={openTab} />}
+        {nav.view === 'projects' &&
+          (nav.projectId ? (
+            <ProjectPage key={nav.projectId} projectId={nav.projectId} onOpenTerminal={openSandboxTerminal} terminals={terminals.terminals} onOpenTab={openTab} />
+          ) : (
+            <ProjectsView />
+          ))}
         {nav.view === 'inbox' && <InboxView onOpen={openTerminal} />}
         {nav.view === 'runs' && <RunsView onOpenTerminal={(terminalId) => openTerminal({ terminalId })} />}
         {nav.view === 'settings' && <SettingsView />}

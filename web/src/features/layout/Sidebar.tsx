@@ -1,5 +1,6 @@
 import type { TerminalView } from '../../shared/api/types';
-import { type NavState, navigate } from '../nav/nav';
+import { type NavState, navigate, openProject } from '../nav/nav';
+import { SidebarProjects } from '../projects/SidebarProjects';
 import { SidebarSandboxes } from '../sandboxes/SidebarSandboxes';
 
 interface SidebarProps {
@@ -8,13 +9,21 @@ interface SidebarProps {
   onSelectSandbox: (id: string) => void;
 }
 
-/** Left column: projects (placeholder) and the sandboxes with their status. */
+/** Left column: the projects and the sandboxes with their status. */
 export function Sidebar({ nav, terminals, onSelectSandbox }: SidebarProps) {
   return (
     <nav className="sidebar" aria-label="Workspace">
       <section className="sidebar-section">
-        <h2 className="sidebar-title">Projects</h2>
-        <p className="sidebar-empty">No projects yet. Importing a repository will appear here.</p>
+        <h2 className="sidebar-title">
+          <button
+            className={nav.view === 'projects' && !nav.projectId ? 'sidebar-link active' : 'sidebar-link'}
+            data-testid="sidebar-projects"
+            onClick={() => openProject(null)}
+          >
+            Projects
+          </button>
+        </h2>
+        <SidebarProjects selected={nav.view === 'projects' ? (nav.projectId ?? null) : null} onSelect={openProject} />
       </section>
       <section className="sidebar-section">
         <h2 className="sidebar-title">

@@ -50,6 +50,14 @@ export function TopBar({ view }: { view: NavState['view'] }) {
           Sandboxes
         </button>
         <button
+          aria-current={view === 'projects' ? 'page' : undefined}
+          className={view === 'projects' ? 'top-nav-item active' : 'top-nav-item'}
+          data-testid="nav-projects"
+          onClick={() => navigate({ view: 'projects', projectId: null })}
+        >
+          Projects
+        </button>
+        <button
           aria-current={view === 'inbox' ? 'page' : undefined}
           className={view === 'inbox' ? 'top-nav-item active' : 'top-nav-item'}
           data-testid="nav-inbox"

@@ -9,9 +9,16 @@ describe('nav hash', () => {
       { view: 'inbox', sandboxFilter: null },
       { view: 'settings', sandboxFilter: null },
       { view: 'terminals', sandboxFilter: 'sb 1' },
+      { view: 'projects', sandboxFilter: null, projectId: null },
+      { view: 'projects', sandboxFilter: null, projectId: 'p/1 x' },
     ] as const) {
       expect(parseHash(formatHash(state))).toEqual(state);
     }
     expect(parseHash('')).toEqual({ view: 'terminals', sandboxFilter: null });
+  });
+  it('opens a project page from its hash', () => {
+    expect(parseHash('#/projects/abc')).toEqual({ view: 'projects', sandboxFilter: null, projectId: 'abc' });
+    expect(parseHash('#/projects/')).toEqual({ view: 'projects', sandboxFilter: null, projectId: null });
+    expect(formatHash({ view: 'sandboxes', sandboxFilter: null, projectId: 'abc' })).toBe('#/sandboxes');
   });
 });

@@ -2,13 +2,15 @@ import { Store, useStore } from '../../shared/store';
 
 /**
  * Which main view is shown, mirrored in the URL hash so a reload stays put:
- * `#/terminals`, `#/terminals?sandbox=<id>` (tabs of one sandbox), `#/sandboxes`, `#/inbox`,
- * `#/runs` and `#/settings`.
+ * `#/terminals`, `#/terminals?sandbox=<id>` (tabs of one sandbox), `#/sandboxes`, `#/projects`,
+ * `#/projects/<id>` (one project's page), `#/inbox`, `#/runs` and `#/settings`.
  */
 export interface NavState {
-  view: 'terminals' | 'sandboxes' | 'inbox' | 'runs' | 'settings';
+  view: 'terminals' | 'sandboxes' | 'projects' | 'inbox' | 'runs' | 'settings';
   /** Only the terminals of this sandbox are listed in the tab bar. */
   sandboxFilter: string | null;
+  /** The project whose page is open in the projects view (null: the list). */
+  projectId?: string | null;
 }
 
 export function parseHash(hash: string): NavState {
@@ -16,11 +18,16 @@ export function parseHash(hash: string): NavState {
   if (path === '/sandboxes' || path === '/inbox' || path === '/runs' || path === '/settings') {
     return { view: path.slice(1) as NavState['view'], sandboxFilter: null };
   }
+  if (path === '/projects' || path.startsWith('/projects/')) {
+    const id = decodeURIComponent(path.slice('/projects/'.length));
+    return { view: 'projects', sandboxFilter: null, projectId: path === '/projects' || id === '' ? null : id };
+  }
   const sandbox = new URLSearchParams(query).get('sandbox');
   return { view: 'terminals', sandboxFilter: sandbox || null };
 }
 
 export function formatHash(state: NavState): string {
+  if (state.view === 'projects') return state.projectId ? `#/projects/${encodeURIComponent(state.projectId)}` : '#/projects';
   if (state.view !== 'terminals') return `#/${state.view}`;
   return state.sandboxFilter ? `#/terminals?sandbox=${encodeURIComponent(state.sandboxFilter)}` : '#/terminals';
 }
@@ -32,6 +39,11 @@ export function navigate(next: Partial<NavState>): void {
   navStore.set(state);
   const hash = formatHash(state);
   if (window.location.hash !== hash) window.history.replaceState(null, '', hash);
+}
+
+/** Opens a project's page (or the projects list with null). */
+export function openProject(projectId: string | null): void {
+  navigate({ view: 'projects', projectId });
 }
 
 /** Follow manual hash edits (and back/forward). */

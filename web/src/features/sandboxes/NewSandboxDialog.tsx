@@ -1,8 +1,9 @@
-import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { ApiError } from '../../shared/api/errors';
 import type { CredentialMode, SandboxView } from '../../shared/api/types';
-import { claudeApi } from '../settings/settingsApi';
+import { Field } from '../../shared/ui/Field';
 import { Modal } from '../../shared/ui/Modal';
+import { claudeApi } from '../settings/settingsApi';
 import { sandboxesApi } from './sandboxesApi';
 import { DEFAULT_IMAGE, type FormErrors, type SandboxForm, buildRequest, emptyForm, validateName } from './validation';
 
@@ -112,15 +113,5 @@ export function NewSandboxDialog({ onClose, onCreated }: NewSandboxDialogProps) 
         </div>
       </form>
     </Modal>
-  );
-}
-
-function Field({ label, error, hint, children }: { label: string; error?: string; hint?: string; children: ReactNode }) {
-  return (
-    <label className={error ? 'field invalid' : 'field'}>
-      <span className="field-label">{label}</span>
-      {children}
-      {error ? <span className="field-error">{error}</span> : hint ? <span className="field-hint">{hint}</span> : null}
-    </label>
   );
 }

@@ -1,9 +1,13 @@
 import { useState } from 'react';
-import type { SandboxView } from '../../shared/api/types';
+import type { SandboxView, TerminalView } from '../../shared/api/types';
 import { ConfirmDialog } from '../../shared/ui/ConfirmDialog';
 import { AgentBadge } from '../agents/AgentBadge';
 import { sandboxAgent } from '../agents/agentState';
 import { useAgents } from '../agents/agentStore';
+import { SandboxGitSection } from '../git/SandboxGitSection';
+import { sandboxGit } from '../git/sandboxGit';
+import { useProjects } from '../projects/projectStore';
+import { setupFromTerminals } from '../projects/setupState';
 import { SandboxStatusBadge } from './SandboxStatusBadge';
 import { formatBytes, formatCpu, sandboxActions, showsReason } from './format';
 import { sandboxesApi } from './sandboxesApi';
@@ -12,17 +16,24 @@ import { removeSandbox, upsertSandbox } from './sandboxStore';
 interface SandboxCardProps {
   sandbox: SandboxView;
   onOpenTerminal: (id: string) => Promise<void>;
+  /** The terminals (to find a project sandbox's `setup` terminal after a reload). */
+  terminals?: TerminalView[] | null;
+  /** Shows an existing terminal's tab (the setup terminal). */
+  onOpenTab?: (terminalId: string) => void;
 }
 
 type Busy = 'start' | 'stop' | 'delete' | 'terminal' | null;
 
 /** One sandbox: state, driver, usage, limits and its actions. */
-export function SandboxCard({ sandbox: s, onOpenTerminal }: SandboxCardProps) {
+export function SandboxCard({ sandbox: s, onOpenTerminal, terminals = null, onOpenTab }: SandboxCardProps) {
   const [busy, setBusy] = useState<Busy>(null);
   const [confirming, setConfirming] = useState(false);
   const can = sandboxActions(s.status);
   const agents = useAgents();
   const agent = sandboxAgent(agents.values(), s.id);
+  const git = sandboxGit(s);
+  const { setups } = useProjects();
+  const setup = git ? (setups.get(s.id) ?? setupFromTerminals(terminals, s.id)) : null;
 
   const run = async (what: Exclude<Busy, null>, action: () => Promise<void>) => {
     setBusy(what);
@@ -44,7 +55,13 @@ export function SandboxCard({ sandbox: s, onOpenTerminal }: SandboxCardProps) {
   const openTerminal = () => run('terminal', () => onOpenTerminal(s.id));
 
   return (
-    <article className="sandbox-card" data-testid={`sandbox-card-${s.name}`} data-status={s.status} data-driver={s.driver}>
+    <article
+      className="sandbox-card"
+      data-testid={`sandbox-card-${s.name}`}
+      data-status={s.status}
+      data-driver={s.driver}
+      data-project={git?.projectId}
+    >
       <header className="sandbox-card-header">
         <span className={`status-dot sandbox-dot-${s.status}`} aria-hidden />
         <h3 className="sandbox-name" title={s.id}>
@@ -84,6 +101,7 @@ export function SandboxCard({ sandbox: s, onOpenTerminal }: SandboxCardProps) {
         <dt>Terminals</dt>
         <dd data-testid="sandbox-terminals">{s.terminals}</dd>
       </dl>
+      {git && <SandboxGitSection sandbox={s} git={git} live={can.terminal} setup={setup} onOpenTab={onOpenTab} />}
       <footer className="sandbox-actions">
         <button
           className="primary-button"

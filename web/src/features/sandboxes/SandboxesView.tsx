@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import type { TerminalView } from '../../shared/api/types';
 import { DriverWarning } from './DriverWarning';
 import { NewSandboxDialog } from './NewSandboxDialog';
 import { SandboxCard } from './SandboxCard';
@@ -7,10 +8,12 @@ import { upsertSandbox, useSandboxes } from './sandboxStore';
 
 interface SandboxesViewProps {
   onOpenTerminal: (sandboxId: string) => Promise<void>;
+  terminals: TerminalView[] | null;
+  onOpenTab: (terminalId: string) => void;
 }
 
 /** The sandboxes dashboard: a card per sandbox, live through /ws/events. */
-export function SandboxesView({ onOpenTerminal }: SandboxesViewProps) {
+export function SandboxesView({ onOpenTerminal, terminals, onOpenTab }: SandboxesViewProps) {
   const { list, driver, live } = useSandboxes();
   const [creating, setCreating] = useState(false);
   useEffect(() => {
@@ -41,7 +44,7 @@ export function SandboxesView({ onOpenTerminal }: SandboxesViewProps) {
       ) : (
         <div className="sandbox-grid">
           {list.map((s) => (
-            <SandboxCard key={s.id} sandbox={s} onOpenTerminal={onOpenTerminal} />
+            <SandboxCard key={s.id} sandbox={s} onOpenTerminal={onOpenTerminal} terminals={terminals} onOpenTab={onOpenTab} />
           ))}
         </div>
       )}

@@ -52,6 +52,11 @@ describe('EventsClient', () => {
     expect(parseEvent('{"type":"sandbox"}')).toBeNull();
     expect(parseEvent('{"type":"agent_state","payload":{"terminalId":"t","agent":{"state":"idle"}}}')?.type).toBe('agent_state');
     expect(parseEvent('{"type":"rate_limited","payload":{"sandboxId":"s","status":429,"retryAfterSecs":3}}')?.type).toBe('rate_limited');
+    expect(parseEvent('{"type":"github_auth"}')?.type).toBe('github_auth');
+    expect(parseEvent('{"type":"pull","payload":{"projectId":"p","number":1}}')?.type).toBe('pull');
+    expect(parseEvent('{"type":"setup","payload":{"sandboxId":"s","terminalId":"t","state":"running"}}')?.type).toBe('setup');
+    expect(parseEvent('{"type":"project_removed","payload":{"id":"p"}}')?.type).toBe('project_removed');
+    expect(parseEvent('{"type":"project"}')).toBeNull();
     client.stop();
   });
 });

@@ -1,4 +1,4 @@
-import type { AgentEntry, SandboxView, TerminalView } from '../../shared/api/types';
+import type { AgentEntry, ProjectView, PullView, SandboxView, TerminalView } from '../../shared/api/types';
 import type { RunEventPayload } from '../runs/runStore';
 import { ReconnectingSocket, type SocketLike, type SocketState } from '../../shared/ws/ReconnectingSocket';
 
@@ -12,6 +12,11 @@ export type ServerEvent =
   | { type: 'agent_state'; payload: AgentEntry }
   | { type: 'rate_limited'; payload: RateLimitedPayload }
   | { type: 'run'; payload: RunEventPayload }
+  | { type: 'project'; payload: ProjectView }
+  | { type: 'project_removed'; payload: { id: string } }
+  | { type: 'pull'; payload: PullView }
+  | { type: 'github_auth' }
+  | { type: 'setup'; payload: SetupPayload }
   | { type: 'resync' }
   | { type: 'pong' };
 
@@ -22,7 +27,34 @@ export interface RateLimitedPayload {
   retryAfterSecs?: number | null;
 }
 
-const TYPES = new Set(['hello', 'sandbox', 'sandbox_removed', 'terminal', 'terminal_removed', 'agent_state', 'rate_limited', 'run', 'resync', 'pong']);
+/** A project sandbox's setup (the terminal named `setup`) started or finished. */
+export interface SetupPayload {
+  sandboxId: string;
+  /** Empty when the setup terminal could not be started. */
+  terminalId: string;
+  state: 'running' | 'succeeded' | 'failed';
+  exitCode?: number | null;
+}
+
+const TYPES = new Set([
+  'hello',
+  'sandbox',
+  'sandbox_removed',
+  'terminal',
+  'terminal_removed',
+  'agent_state',
+  'rate_limited',
+  'run',
+  'project',
+  'project_removed',
+  'pull',
+  'github_auth',
+  'setup',
+  'resync',
+  'pong',
+]);
+/** Types that carry no payload. */
+const BARE = new Set(['resync', 'pong', 'github_auth']);
 
 /** Parses one text frame; null for anything unknown (newer servers may add types). */
 export function parseEvent(text: string): ServerEvent | null {
@@ -35,7 +67,7 @@ export function parseEvent(text: string): ServerEvent | null {
   if (typeof value !== 'object' || value === null) return null;
   const { type, payload } = value as { type?: unknown; payload?: unknown };
   if (typeof type !== 'string' || !TYPES.has(type)) return null;
-  if (type !== 'resync' && type !== 'pong' && (typeof payload !== 'object' || payload === null)) return null;
+  if (!BARE.has(type) && (typeof payload !== 'object' || payload === null)) return null;
   return value as ServerEvent;
 }
 

@@ -8,6 +8,8 @@ import { onRunEvent, refreshRuns, runStore } from '../runs/runStore';
 import { showToast } from '../../shared/ui/toasts';
 import type { RateLimitedPayload } from './eventsClient';
 import { removeSandbox, sandboxName, sandboxStore, setEventsInfo, setSandboxes, upsertSandbox } from './sandboxStore';
+import { refreshProjects, removeProject, setSetup, upsertProject, upsertPull } from '../projects/projectStore';
+import { refreshGithubAuth } from '../github/githubStore';
 
 export type TerminalEvent = { type: 'terminal'; view: TerminalView } | { type: 'terminal_removed'; id: string };
 
@@ -51,6 +53,8 @@ export function startSandboxEvents(): () => void {
     onResync: () => {
       void refreshSandboxes();
       void refreshAgents();
+      void refreshProjects();
+      void refreshGithubAuth();
       scheduleInboxRefresh();
       // Runs are listed once the Runs view opened; after that they are kept fresh.
       if (runStore.get().list !== null) void refreshRuns();
@@ -80,6 +84,25 @@ export function startSandboxEvents(): () => void {
           break;
         case 'rate_limited':
           onRateLimited(event.payload);
+          break;
+        case 'project':
+          upsertProject(event.payload);
+          break;
+        case 'project_removed':
+          removeProject(event.payload.id);
+          break;
+        case 'pull':
+          upsertPull(event.payload);
+          break;
+        case 'github_auth':
+          void refreshGithubAuth();
+          break;
+        case 'setup':
+          setSetup(event.payload.sandboxId, {
+            terminalId: event.payload.terminalId,
+            state: event.payload.state,
+            exitCode: event.payload.exitCode ?? null,
+          });
           break;
         case 'run':
           onRunEvent(event.payload);

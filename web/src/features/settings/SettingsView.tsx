@@ -1,5 +1,6 @@
 import { ClaudePanel } from './ClaudePanel';
 import { CredentialsPanel } from './CredentialsPanel';
+import { GithubPanel } from './GithubPanel';
 import { UsagePanel } from './UsagePanel';
 
 export function SettingsView() {
@@ -10,6 +11,7 @@ export function SettingsView() {
       </header>
       <CredentialsPanel />
       <ClaudePanel />
+      <GithubPanel />
       <UsagePanel />
     </section>
   );

@@ -21,6 +21,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_approvals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/claude/status": {
         parameters: {
             query?: never;
@@ -762,6 +778,150 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflow-runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_workflow_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-runs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["cancel_workflow_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-runs/{id}/steps/{step}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["approve_step"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-runs/{id}/steps/{step}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["reject_step"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_workflows"];
+        put?: never;
+        post: operations["create_workflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["validate_workflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_workflow"];
+        put: operations["update_workflow"];
+        post?: never;
+        delete: operations["delete_workflow"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["run_workflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["workflow_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -790,6 +950,14 @@ export interface components {
             state: components["schemas"]["AgentStateView"];
             /** @description A turn finished and nobody has looked since. */
             turnFinished: boolean;
+        };
+        ApprovalView: {
+            message?: string | null;
+            runId: string;
+            since?: string | null;
+            stepId: string;
+            workflowId: string;
+            workflowName: string;
         };
         BranchView: {
             committedAt: string;
@@ -926,6 +1094,13 @@ export interface components {
             /** @description Run inside this sandbox instead of on the host. */
             sandboxId?: string | null;
         };
+        CreateWorkflowRequest: {
+            /** @description The YAML text. */
+            definition: string;
+            /** @description Defaults to the definition's `name`. */
+            name?: string | null;
+            projectId: string;
+        };
         /** @description A credential as it is safe to show: never the secret, only a short prefix. */
         CredentialInfo: {
             /** @description RFC 3339 time it was added (stored credentials only). */
@@ -975,6 +1150,9 @@ export interface components {
             keyStorage: components["schemas"]["KeyStorageKind"];
             /** @description Why there is none, when there is none. */
             problem?: string | null;
+        };
+        DecisionRequest: {
+            comment?: string | null;
         };
         DeviceView: {
             error?: string | null;
@@ -1177,6 +1355,19 @@ export interface components {
             /** Format: int32 */
             uncommitted: number;
         };
+        ProblemView: {
+            /**
+             * @description `invalid_yaml`, `missing_field`, `unknown_step_type`, `duplicate_step_id`,
+             *     `invalid_step_id`, `missing_dependency`, `cycle`, `invalid_condition`, `invalid_cron`,
+             *     `invalid_branch`, `invalid_value`, `unknown_field`.
+             */
+            code: string;
+            column?: number | null;
+            line?: number | null;
+            message: string;
+            /** @description The offending steps (for a cycle: the ids on it, in order). */
+            stepIds: string[];
+        };
         ProjectDetailView: {
             project: components["schemas"]["ProjectView"];
             pulls: components["schemas"]["PullView"][];
@@ -1358,6 +1549,30 @@ export interface components {
             reason?: string | null;
             status: components["schemas"]["TerminalConnectionStatus"];
         };
+        StepDefView: {
+            condition?: string | null;
+            dependsOn: string[];
+            id: string;
+            name?: string | null;
+            type: string;
+        };
+        StepRunView: {
+            dependsOn: string[];
+            error?: string | null;
+            finishedAt?: string | null;
+            name?: string | null;
+            output?: Record<string, never> | null;
+            startedAt?: string | null;
+            /**
+             * @description `pending`, `running`, `waiting` (an approval), `succeeded`, `failed`, `skipped` or
+             *     `cancelled`.
+             */
+            status: string;
+            stepId: string;
+            taskId?: string | null;
+            type: string;
+            waitUntil?: string | null;
+        };
         /**
          * @description What the user can add.
          * @enum {string}
@@ -1505,6 +1720,11 @@ export interface components {
             /** @description A personal access token. */
             token: string;
         };
+        UpdateWorkflowRequest: {
+            definition?: string | null;
+            enabled?: boolean | null;
+            name?: string | null;
+        };
         UsageRowView: {
             /** Format: int64 */
             cacheCreationTokens: number;
@@ -1519,6 +1739,15 @@ export interface components {
             /** Format: int64 */
             requests: number;
             sandboxId: string;
+        };
+        ValidateRequest: {
+            definition: string;
+        };
+        ValidationView: {
+            problems: components["schemas"]["ProblemView"][];
+            /** @description The steps of a valid definition, in execution order. */
+            steps: components["schemas"]["StepDefView"][];
+            valid: boolean;
         };
         WorkStatusView: {
             /**
@@ -1540,6 +1769,35 @@ export interface components {
             head: string;
             /** Format: int32 */
             untracked: number;
+        };
+        WorkflowDetailView: {
+            runs: components["schemas"]["WorkflowRunView"][];
+            steps: components["schemas"]["StepDefView"][];
+            workflow: components["schemas"]["WorkflowView"];
+        };
+        WorkflowRunView: {
+            /** Format: date-time */
+            createdAt: string;
+            error?: string | null;
+            finishedAt?: string | null;
+            id: string;
+            /** @description `running`, `succeeded`, `failed` or `cancelled`. */
+            status: string;
+            steps: components["schemas"]["StepRunView"][];
+            trigger: Record<string, never>;
+            workflowId: string;
+        };
+        WorkflowView: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The YAML text. */
+            definition: string;
+            enabled: boolean;
+            id: string;
+            name: string;
+            projectId: string;
+            /** Format: date-time */
+            updatedAt: string;
         };
         WsErrorPayload: {
             code: string;
@@ -1569,6 +1827,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AgentEntry"][];
+                };
+            };
+        };
+    };
+    list_approvals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalView"][];
                 };
             };
         };
@@ -3342,6 +3619,384 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UsageRowView"][];
+                };
+            };
+        };
+    };
+    get_workflow_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRunView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_workflow_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRunView"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    approve_step: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                step: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRunView"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reject_step: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                step: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRunView"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_workflows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowView"][];
+                };
+            };
+        };
+    };
+    create_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWorkflowRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    validate_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ValidateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationView"];
+                };
+            };
+        };
+    };
+    get_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowDetailView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWorkflowRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRunView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    workflow_runs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRunView"][];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
