@@ -58,8 +58,8 @@ describe('projects', () => {
   });
 
   const suite = appSuite({
-    // No GITHUB_TOKEN: the test connects through the Settings panel.
-    serverOptions: () => ({ args: ['--github-api-url', forge.url] }),
+    // No GITHUB_TOKEN: the tests connect through the Settings panel (token, device flow).
+    serverOptions: () => ({ args: ['--github-api-url', forge.url, '--github-client-id', 'e2e-client'] }),
     afterTest: async (server) => {
       const { json } = await server.api('GET', '/api/sandboxes');
       for (const s of json ?? []) await server.api('DELETE', `/api/sandboxes/${s.id}`);
@@ -306,6 +306,36 @@ describe('projects', () => {
       [],
       'no uncaught errors in the page',
     );
+  });
+
+  test('sign in with the device flow, then disconnect', async () => {
+    // Self-contained: whatever an earlier test connected is removed first.
+    assert.equal((await server.api('DELETE', '/api/github/token')).status, 204);
+    await openApp(page, server);
+    await page.getByTestId('nav-settings').click();
+    await step('device flow', async () => {
+      await page.locator('[data-testid=github-status][data-connected=false]').waitFor();
+      await page.getByTestId('github-device-start').click();
+      const code = page.getByTestId('github-device-code');
+      await code.waitFor();
+      const userCode = (await code.textContent()).trim();
+      assert.match(userCode, /\S{4,}/);
+      assert.match(await page.getByTestId('github-device-link').getAttribute('href'), new RegExp(`^${forge.url}/login/device`));
+      await page.locator('[data-testid=github-device][data-status=pending]').waitFor();
+      // The user enters the code on the forge and approves.
+      const approved = await fetch(`${forge.url}/_fake/device/approve`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user_code: userCode, login: OWNER }),
+      });
+      assert.equal(approved.status < 300, true, await approved.text());
+      // The server polls the forge; the panel follows (github_auth event or its own polling).
+      await page.locator(`[data-testid=github-status][data-connected=true][data-login=${OWNER}]`).waitFor({ timeout: GIT_MS });
+      assert.equal((await server.api('GET', '/api/github/auth')).json.source, 'device');
+      await page.getByTestId('github-disconnect').click();
+      await page.locator('[data-testid=github-status][data-connected=false]').waitFor();
+      assert.equal((await server.api('GET', '/api/github/auth')).json.connected, false);
+    });
   });
 
   async function projectId() {
