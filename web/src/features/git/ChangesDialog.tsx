@@ -5,7 +5,7 @@ import { Modal } from '../../shared/ui/Modal';
 import { formatDiffstat, plural, shortSha } from '../projects/projectFormat';
 import { DiffFileView, type DiffMode } from './DiffFileView';
 import { statusLetter } from './diffRows';
-import { useDiffList, useFileDiff } from './useDiff';
+import { remainingFiles, useDiffList, useFileDiff } from './useDiff';
 
 const MODE_KEY = 'anycode.diffMode';
 const PAGE_SIZE = 100;
@@ -82,10 +82,10 @@ export function ChangesDialog({ sandboxId, title, onClose }: ChangesDialogProps)
                 </button>
               </li>
             ))}
-            {list.files.length < list.totalFiles && (
+            {remainingFiles(list) > 0 && (
               <li>
                 <button className="small-button diff-more" data-testid="diff-load-more" disabled={loadingMore} onClick={() => void loadMore()}>
-                  {loadingMore ? 'Loading…' : `Load more (${list.totalFiles - list.files.length} more)`}
+                  {loadingMore ? 'Loading…' : `Load more (${remainingFiles(list)} more)`}
                 </button>
               </li>
             )}

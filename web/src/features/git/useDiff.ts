@@ -12,6 +12,26 @@ export interface DiffListState {
 }
 
 /**
+ * The list after the next page arrived: its files appended (a file already listed is not repeated
+ * when the work changed between pages), the totals of the newest answer.
+ */
+export function appendPage(list: DiffListState, page: DiffListState): DiffListState {
+  const known = new Set(list.files.map((f) => f.path));
+  return {
+    base: page.base,
+    totalFiles: page.totalFiles,
+    additions: page.additions,
+    deletions: page.deletions,
+    files: [...list.files, ...page.files.filter((f) => !known.has(f.path))],
+  };
+}
+
+/** Files not fetched yet (the "Load more" count); never negative. */
+export function remainingFiles(list: Pick<DiffListState, 'files' | 'totalFiles'>): number {
+  return Math.max(0, list.totalFiles - list.files.length);
+}
+
+/**
  * The changed files of a sandbox against its base, a page at a time (the server never sends a
  * whole large diff): the first page on open and on every `version` bump, then `loadMore()`.
  */
@@ -22,7 +42,7 @@ export function useDiffList(sandboxId: string, pageSize: number, version: number
   useEffect(() => {
     let live = true;
     gitApi.diff(sandboxId, 0, pageSize).then(
-      (page) => live && setLoaded({ version, list: { ...page }, error: null }),
+      (page) => live && setLoaded({ version, list: appendPage({ ...page, files: [] }, page), error: null }),
       (error: unknown) => live && setLoaded({ version, list: null, error: shownError(error) }),
     );
     return () => {
@@ -34,15 +54,11 @@ export function useDiffList(sandboxId: string, pageSize: number, version: number
   const list = current?.list ?? null;
 
   const loadMore = useCallback(async () => {
-    if (!list || list.files.length >= list.totalFiles) return;
+    if (!list || remainingFiles(list) === 0) return;
     setLoadingMore(true);
     try {
       const page = await gitApi.diff(sandboxId, list.files.length, pageSize);
-      setLoaded((l) =>
-        l?.version === version && l.list
-          ? { ...l, list: { ...page, files: [...l.list.files, ...page.files.filter((f) => !l.list?.files.some((x) => x.path === f.path))] } }
-          : l,
-      );
+      setLoaded((l) => (l?.version === version && l.list ? { ...l, list: appendPage(l.list, page) } : l));
     } catch (error) {
       setLoaded((l) => (l ? { ...l, error: shownError(error) } : l));
     } finally {

@@ -29,7 +29,7 @@ export function ProjectPage({ projectId, onOpenTerminal, terminals, onOpenTab }:
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<ShownError | null>(null);
-  const { list, pulls } = useProjects();
+  const { list, pulls, removed } = useProjects();
   const { list: allSandboxes } = useSandboxes();
 
   useEffect(() => {
@@ -68,7 +68,7 @@ export function ProjectPage({ projectId, onOpenTerminal, terminals, onOpenTab }:
   }, [projectId]);
 
   const current = detail?.id === projectId ? detail : null;
-  const project = list?.find((p) => p.id === projectId) ?? current?.view?.project ?? null;
+  const project = removed.has(projectId) ? null : (list?.find((p) => p.id === projectId) ?? current?.view?.project ?? null);
   const sandboxes = (allSandboxes ?? []).filter((s) => sandboxGit(s)?.projectId === projectId);
   const unknownRefs = (current?.view?.sandboxes ?? []).filter((r) => !allSandboxes?.some((s) => s.id === r.id));
   const prs = [...pulls.values()].filter((pr) => pr.projectId === projectId).sort((a, b) => b.number - a.number);
@@ -90,7 +90,15 @@ export function ProjectPage({ projectId, onOpenTerminal, terminals, onOpenTab }:
         <button className="link-button" onClick={() => openProject(null)}>
           ← Projects
         </button>
-        {current?.error ? <ErrorLine error={current.error} testId="project-error" /> : <p className="muted">Loading project…</p>}
+        {removed.has(projectId) ? (
+          <p className="muted" data-testid="project-removed">
+            This project was deleted.
+          </p>
+        ) : current?.error ? (
+          <ErrorLine error={current.error} testId="project-error" />
+        ) : (
+          <p className="muted">Loading project…</p>
+        )}
       </section>
     );
   }

@@ -18,9 +18,17 @@ export interface ProjectsState {
   setups: ReadonlyMap<string, SetupState>;
   /** Files the last PR draft of a sandbox found in conflict with its base, by sandbox id. */
   draftConflicts: ReadonlyMap<string, string[]>;
+  /** Projects deleted while this page was open (a project page open on one says so). */
+  removed: ReadonlySet<string>;
 }
 
-export const projectStore = new Store<ProjectsState>({ list: null, pulls: new Map(), setups: new Map(), draftConflicts: new Map() });
+export const projectStore = new Store<ProjectsState>({
+  list: null,
+  pulls: new Map(),
+  setups: new Map(),
+  draftConflicts: new Map(),
+  removed: new Set(),
+});
 
 export function useProjects(): ProjectsState {
   return useStore(projectStore);
@@ -47,6 +55,7 @@ export function removeProject(id: string): void {
     ...s,
     list: s.list?.filter((p) => p.id !== id) ?? null,
     pulls: new Map([...s.pulls].filter(([, pr]) => pr.projectId !== id)),
+    removed: new Set(s.removed).add(id),
   }));
 }
 
