@@ -135,6 +135,11 @@ describe('projects', () => {
     await step('connect GitHub', async () => {
       await page.getByTestId('nav-settings').click();
       await page.locator('[data-testid=github-status][data-connected=false]').waitFor();
+      // A token the forge does not know: its refusal inline, still not connected.
+      await page.getByTestId('github-token').fill('ghp_not-a-known-token');
+      await page.getByTestId('github-token-submit').click();
+      await page.locator('[data-testid=github-error][data-code=forge_access_denied]').waitFor();
+      assert.equal(await page.getByTestId('github-status').getAttribute('data-connected'), 'false');
       await page.getByTestId('github-token').fill(TOKEN);
       await page.getByTestId('github-token-submit').click();
       await page.locator(`[data-testid=github-status][data-connected=true][data-login=${OWNER}]`).waitFor();
