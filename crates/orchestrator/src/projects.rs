@@ -1120,15 +1120,26 @@ impl Projects {
             Err(ProjectError::Conflict(_)) => None,
             Err(e) => return Err(e),
         };
+        // Uncommitted work is part of what the PR will contain (it is committed when the PR is
+        // opened): analyse a preview commit of the whole working tree instead of HEAD.
+        let preview = if st.dirty_files > 0 {
+            Some(self.preview(sandbox, &g).await?)
+        } else {
+            None
+        };
         if let Err(e) = self.fetch(&p).await {
             tracing::warn!(error = %e, "fetch for a PR draft failed");
         }
         let base = base.unwrap_or(&g.base_ref).to_string();
         let m = self.mirror(&p.id);
-        let (commits, files, conflicts) = match &head_sha {
+        let analysed = preview.clone().or(head_sha.clone());
+        let (commits, files, conflicts) = match &analysed {
             Some(h) => {
                 let base_rev = format!("refs/heads/{base}");
-                let commits = m.log(&g.base_sha, h, 200).await?;
+                let commits = match &head_sha {
+                    Some(head) => m.log(&g.base_sha, head, 200).await?,
+                    None => vec![],
+                };
                 let files = m.diff_files(&g.base_sha, h).await?;
                 let conflicts = match m.resolve(&base_rev).await? {
                     Some(b) => m.merge_check(&b, h).await?.conflicts,
@@ -1140,7 +1151,7 @@ impl Projects {
         };
         let (title, mut body) = draft_description(&g.branch, &commits, &files);
         let summarizer = self.summarizer.get().cloned();
-        if let (Some(sum), false) = (summarizer, commits.is_empty()) {
+        if let (Some(sum), false) = (summarizer, files.is_empty()) {
             if let Some(text) = sum.summarize(summary_prompt(&commits, &files)).await {
                 body = format!(
                     "## Summary (written by Claude)\n\n{}\n\n{body}",
@@ -1158,6 +1169,49 @@ impl Projects {
             conflicts,
             uncommitted: st.dirty_files,
         })
+    }
+
+    /// A commit of the sandbox's whole working tree on top of its HEAD, made inside the sandbox
+    /// without touching its branch, index or HEAD (a temporary index and a throw-away repository
+    /// that borrows its objects), brought into the mirror as `refs/anycode/previews/<id>`.
+    async fn preview(&self, sandbox: &str, g: &SandboxGit) -> Result<String> {
+        let paths = self.fleet.paths(sandbox);
+        let out_inside = format!("{}/preview.bundle", paths.state_inside);
+        let script = r#"set -e
+base=$(git rev-parse --verify -q --end-of-options "$1^{commit}")
+idx=$(mktemp); repo=$(mktemp -d); trap 'rm -rf "$idx" "$repo"' EXIT
+cp .git/index "$idx" 2>/dev/null || true
+tree=$(GIT_INDEX_FILE="$idx" sh -c 'git add -A >/dev/null && git write-tree')
+c=$(git -c user.name=AnyCode -c user.email=anycode@localhost commit-tree "$tree" -p HEAD -m "Uncommitted work (preview)")
+git init -q "$repo"
+echo "$(pwd)/.git/objects" > "$repo/.git/objects/info/alternates"
+git -C "$repo" update-ref --no-deref HEAD "$c"
+rm -f "$2.tmp"
+git -C "$repo" bundle create -q "$2.tmp" "$base..HEAD"
+mv -f "$2.tmp" "$2"
+echo "$c"
+"#;
+        let argv = vec![
+            "sh".to_string(),
+            "-c".to_string(),
+            script.to_string(),
+            "anycode".to_string(),
+            g.base_sha.clone(),
+            out_inside,
+        ];
+        let out = self.inside(sandbox, argv).await?;
+        if out.exit_code != Some(0) {
+            return Err(git_failed("preview", &out));
+        }
+        let host = paths.host_state.join("preview.bundle");
+        let l = self.project_lock(&g.project_id);
+        let _g = l.lock().await;
+        let sha = self
+            .mirror(&g.project_id)
+            .fetch_bundle(&host, &format!("refs/anycode/previews/{sandbox}"))
+            .await?;
+        let _ = std::fs::remove_file(&host);
+        Ok(sha)
     }
 
     /// Opens a pull request. With a sandbox: commits pending work (if any), pushes its branch,

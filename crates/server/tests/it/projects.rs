@@ -433,6 +433,29 @@ async fn a_sandbox_branch_becomes_a_pr_conflicts_are_named_and_merges_land() {
         .await;
     assert_eq!(st, 200, "{draft}");
     assert_eq!(draft["uncommitted"], 2, "{draft}");
+    let drafted: Vec<&str> = draft["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        drafted,
+        vec!["README.md", "src/new.js"],
+        "uncommitted work is in the draft: {draft}"
+    );
+    let (_, st) = s
+        .api(
+            Method::GET,
+            &format!("/api/sandboxes/{sb}/git/status"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        st["dirty"], 2,
+        "drafting changed nothing in the sandbox: {st}"
+    );
+    assert_eq!(st["ahead"], 0, "{st}");
     let (st, pr) = s
         .api(
             Method::POST,
