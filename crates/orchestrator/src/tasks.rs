@@ -1010,7 +1010,22 @@ impl Tasks {
             }
             match rec.status.as_str() {
                 "completed" => return Ok(()),
-                "failed" => return Err(self.classify_run_failure(sandbox, rec.result.as_ref())),
+                "failed" => {
+                    // A run that ended because its sandbox died is retried in a new sandbox.
+                    let alive = self.fleet.get(sandbox).await.is_ok_and(|s| {
+                        matches!(
+                            s.state,
+                            crate::SandboxState::Ready | crate::SandboxState::Running
+                        )
+                    });
+                    if !alive {
+                        return Err(Failure::new(
+                            ErrorClass::SandboxLost,
+                            "the task's sandbox died during the run",
+                        ));
+                    }
+                    return Err(self.classify_run_failure(sandbox, rec.result.as_ref()));
+                }
                 _ => {}
             }
             let n = self

@@ -425,3 +425,57 @@ async fn a_restart_in_the_middle_of_a_run_continues_it_without_running_it_twice(
     cleanup(&s2).await;
     drop(s);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sandbox_that_dies_mid_task_is_replaced_and_the_task_completes() {
+    let w = world(Script::echo().rule(
+        "outlive your sandbox",
+        [
+            Turn::tool_use(
+                "Write",
+                json!({"file_path": "/workspace/phoenix.txt", "content": "again\n"}),
+            ),
+            Turn::text("done").delayed(3_000),
+        ],
+    ))
+    .await;
+    let s = TestServer::start_with(tweak(&w)).await;
+    let pid = project(&s).await;
+    let mut events = s.events().await;
+    let t = create_task(
+        &s,
+        json!({"projectId": pid, "prompt": "outlive your sandbox", "title": "Phoenix"}),
+    )
+    .await;
+    let id = t["id"].as_str().unwrap();
+    let running = until_task(&mut events, id, |t| {
+        t["phase"] == "claude" && t["sandboxId"].is_string()
+    })
+    .await;
+    let first = running["sandboxId"].as_str().unwrap().to_string();
+    // Kill the container from outside, mid-run.
+    let out = std::process::Command::new("docker")
+        .args([
+            "ps",
+            "-q",
+            "--filter",
+            &format!("label=anycode.sandbox-id={first}"),
+        ])
+        .output()
+        .unwrap();
+    let container = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(!container.is_empty());
+    assert!(std::process::Command::new("docker")
+        .args(["kill", &container])
+        .status()
+        .unwrap()
+        .success());
+    let done = until_task(&mut events, id, finished).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["attempt"], 2, "retried once: {done}");
+    let (_, logs) = s
+        .api(Method::GET, &format!("/api/tasks/{id}/logs"), None)
+        .await;
+    assert!(logs.to_string().contains("sandbox_lost"), "{logs}");
+    cleanup(&s).await;
+}
