@@ -12,9 +12,11 @@ import { ProjectsView } from './features/projects/ProjectsView';
 import { SandboxesView } from './features/sandboxes/SandboxesView';
 import { SettingsView } from './features/settings/SettingsView';
 import { startSandboxEvents } from './features/sandboxes/sandboxEvents';
+import { TasksView } from './features/tasks/TasksView';
 import { TerminalsView } from './features/terminals/TerminalsView';
 import { estimateGrid } from './features/terminals/gridSize';
 import { useTerminals } from './features/terminals/useTerminals';
+import { WorkflowsView } from './features/workflows/WorkflowsView';
 import { onUnauthorized } from './shared/api/client';
 import { Toasts } from './shared/ui/Toasts';
 
@@ -69,6 +71,8 @@ function Workspace() {
           ))}
         {nav.view === 'inbox' && <InboxView onOpen={openTerminal} />}
         {nav.view === 'runs' && <RunsView onOpenTerminal={(terminalId) => openTerminal({ terminalId })} />}
+        {nav.view === 'tasks' && <TasksView />}
+        {nav.view === 'workflows' && <WorkflowsView workflowId={nav.workflowId ?? null} />}
         {nav.view === 'settings' && <SettingsView />}
       </main>
       <Toasts />

@@ -116,6 +116,9 @@ pub struct TaskView {
     pub usage: Option<TaskUsageView>,
     #[schema(format = DateTime)]
     pub created_at: String,
+    /// When the task last changed (the UI keeps the newest of the views it receives).
+    #[schema(format = DateTime)]
+    pub updated_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
 }
@@ -177,6 +180,7 @@ pub fn task_view(t: store::TaskRecord) -> TaskView {
         workflow_run_id: t.workflow_run_id,
         step_id: t.step_id,
         created_at: t.created_at,
+        updated_at: t.updated_at,
         started_at: t.started_at,
         finished_at: t.finished_at,
     }

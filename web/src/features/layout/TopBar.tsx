@@ -2,6 +2,7 @@ import { inboxCount } from '../inbox/inboxLogic';
 import { useInbox } from '../inbox/inboxStore';
 import { type NavState, navigate } from '../nav/nav';
 import { useRuntimes } from '../terminals/runtimeStore';
+import { useApprovals } from '../workflows/approvalsStore';
 
 type Health = 'connected' | 'reconnecting' | 'connecting' | 'idle';
 
@@ -15,7 +16,8 @@ const labels: Record<Health, string> = {
 /** Logo, view switch (with the inbox count), overall connection health of the terminal sockets, settings. */
 export function TopBar({ view }: { view: NavState['view'] }) {
   const runtimes = useRuntimes();
-  const count = inboxCount(useInbox().items);
+  // Approval steps of workflows wait in the inbox too.
+  const count = inboxCount(useInbox().items) + (useApprovals()?.length ?? 0);
   const states = [...runtimes.values()].map((s) => s.socket);
   const health: Health = states.some((s) => s === 'waiting')
     ? 'reconnecting'
@@ -75,6 +77,22 @@ export function TopBar({ view }: { view: NavState['view'] }) {
           onClick={() => navigate({ view: 'runs' })}
         >
           Runs
+        </button>
+        <button
+          aria-current={view === 'tasks' ? 'page' : undefined}
+          className={view === 'tasks' ? 'top-nav-item active' : 'top-nav-item'}
+          data-testid="nav-tasks"
+          onClick={() => navigate({ view: 'tasks' })}
+        >
+          Tasks
+        </button>
+        <button
+          aria-current={view === 'workflows' ? 'page' : undefined}
+          className={view === 'workflows' ? 'top-nav-item active' : 'top-nav-item'}
+          data-testid="nav-workflows"
+          onClick={() => navigate({ view: 'workflows', workflowId: null })}
+        >
+          Workflows
         </button>
       </div>
       <div className="top-bar-spacer" />

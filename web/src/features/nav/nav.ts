@@ -3,24 +3,32 @@ import { Store, useStore } from '../../shared/store';
 /**
  * Which main view is shown, mirrored in the URL hash so a reload stays put:
  * `#/terminals`, `#/terminals?sandbox=<id>` (tabs of one sandbox), `#/sandboxes`, `#/projects`,
- * `#/projects/<id>` (one project's page), `#/inbox`, `#/runs` and `#/settings`.
+ * `#/projects/<id>` (one project's page), `#/inbox`, `#/runs`, `#/tasks` (the task board),
+ * `#/workflows`, `#/workflows/<id>` (one workflow; `new` for the editor of a new one) and
+ * `#/settings`.
  */
 export interface NavState {
-  view: 'terminals' | 'sandboxes' | 'projects' | 'inbox' | 'runs' | 'settings';
+  view: 'terminals' | 'sandboxes' | 'projects' | 'inbox' | 'runs' | 'tasks' | 'workflows' | 'settings';
   /** Only the terminals of this sandbox are listed in the tab bar. */
   sandboxFilter: string | null;
   /** The project whose page is open in the projects view (null: the list). */
   projectId?: string | null;
+  /** The workflow whose page is open in the workflows view (null: the list; `new`: a new one). */
+  workflowId?: string | null;
 }
 
 export function parseHash(hash: string): NavState {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
-  if (path === '/sandboxes' || path === '/inbox' || path === '/runs' || path === '/settings') {
+  if (path === '/sandboxes' || path === '/inbox' || path === '/runs' || path === '/tasks' || path === '/settings') {
     return { view: path.slice(1) as NavState['view'], sandboxFilter: null };
   }
   if (path === '/projects' || path.startsWith('/projects/')) {
     const id = decodeURIComponent(path.slice('/projects/'.length));
     return { view: 'projects', sandboxFilter: null, projectId: path === '/projects' || id === '' ? null : id };
+  }
+  if (path === '/workflows' || path.startsWith('/workflows/')) {
+    const id = decodeURIComponent(path.slice('/workflows/'.length));
+    return { view: 'workflows', sandboxFilter: null, workflowId: path === '/workflows' || id === '' ? null : id };
   }
   const sandbox = new URLSearchParams(query).get('sandbox');
   return { view: 'terminals', sandboxFilter: sandbox || null };
@@ -28,6 +36,7 @@ export function parseHash(hash: string): NavState {
 
 export function formatHash(state: NavState): string {
   if (state.view === 'projects') return state.projectId ? `#/projects/${encodeURIComponent(state.projectId)}` : '#/projects';
+  if (state.view === 'workflows') return state.workflowId ? `#/workflows/${encodeURIComponent(state.workflowId)}` : '#/workflows';
   if (state.view !== 'terminals') return `#/${state.view}`;
   return state.sandboxFilter ? `#/terminals?sandbox=${encodeURIComponent(state.sandboxFilter)}` : '#/terminals';
 }

@@ -1,5 +1,6 @@
 import type { AgentEntry, ProjectView, PullView, SandboxView, TerminalView } from '../../shared/api/types';
 import type { RunEventPayload } from '../runs/runStore';
+import type { Overlap, SchedulerView, TaskView } from '../tasks/taskTypes';
 import { ReconnectingSocket, type SocketLike, type SocketState } from '../../shared/ws/ReconnectingSocket';
 
 /** Messages of `/ws/events` (server → client). */
@@ -17,6 +18,10 @@ export type ServerEvent =
   | { type: 'pull'; payload: PullView }
   | { type: 'github_auth' }
   | { type: 'setup'; payload: SetupPayload }
+  | { type: 'task'; payload: TaskView }
+  | { type: 'scheduler'; payload: SchedulerView }
+  | { type: 'radar'; payload: RadarPayload }
+  | { type: 'workflow_run'; payload: { id: string } }
   | { type: 'resync' }
   | { type: 'pong' };
 
@@ -25,6 +30,12 @@ export interface RateLimitedPayload {
   sandboxId: string;
   status: number;
   retryAfterSecs?: number | null;
+}
+
+/** The conflict radar's overlaps of one project now (empty: none left). */
+export interface RadarPayload {
+  projectId: string;
+  overlaps: Overlap[];
 }
 
 /** A project sandbox's setup (the terminal named `setup`) started or finished. */
@@ -50,6 +61,10 @@ const TYPES = new Set([
   'pull',
   'github_auth',
   'setup',
+  'task',
+  'scheduler',
+  'radar',
+  'workflow_run',
   'resync',
   'pong',
 ]);

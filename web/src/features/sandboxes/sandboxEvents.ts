@@ -10,6 +10,9 @@ import type { RateLimitedPayload } from './eventsClient';
 import { removeSandbox, sandboxName, sandboxStore, setEventsInfo, setSandboxes, upsertSandbox } from './sandboxStore';
 import { refreshProjects, removeProject, setSetup, upsertProject, upsertPull } from '../projects/projectStore';
 import { refreshGithubAuth } from '../github/githubStore';
+import { resyncTasks, setRadar, setScheduler, upsertTask } from '../tasks/taskStore';
+import { refreshApprovals } from '../workflows/approvalsStore';
+import { workflowRunChanged } from '../workflows/workflowEvents';
 
 export type TerminalEvent = { type: 'terminal'; view: TerminalView } | { type: 'terminal_removed'; id: string };
 
@@ -58,6 +61,9 @@ export function startSandboxEvents(): () => void {
       scheduleInboxRefresh();
       // Runs are listed once the Runs view opened; after that they are kept fresh.
       if (runStore.get().list !== null) void refreshRuns();
+      // The task board once it has been opened; approvals always (the inbox count).
+      resyncTasks();
+      void refreshApprovals();
     },
     onEvent: (event) => {
       switch (event.type) {
@@ -106,6 +112,18 @@ export function startSandboxEvents(): () => void {
           break;
         case 'run':
           onRunEvent(event.payload);
+          break;
+        case 'task':
+          upsertTask(event.payload);
+          break;
+        case 'scheduler':
+          setScheduler(event.payload);
+          break;
+        case 'radar':
+          setRadar(event.payload.projectId, event.payload.overlaps);
+          break;
+        case 'workflow_run':
+          workflowRunChanged(event.payload.id);
           break;
         default:
           break;

@@ -23,7 +23,7 @@ export function onApiError(listener: ErrorListener): () => void {
 }
 
 export interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
   /** Do not report failures to the global error listeners (the caller handles them). */
   quiet?: boolean;

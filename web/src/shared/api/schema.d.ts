@@ -1588,6 +1588,18 @@ export interface components {
         };
         /** @enum {string} */
         TaskType: "feature" | "bugfix" | "refactor" | "review" | "custom";
+        TaskUsageView: {
+            /** Format: int64 */
+            cacheCreationTokens: number;
+            /** Format: int64 */
+            cacheReadTokens: number;
+            /** Format: int64 */
+            inputTokens: number;
+            /** Format: int64 */
+            outputTokens: number;
+            /** Format: int64 */
+            requests: number;
+        };
         TaskView: {
             /** Format: int64 */
             attempt: number;
@@ -1630,6 +1642,12 @@ export interface components {
             timeoutSecs: number;
             title: string;
             type: string;
+            /**
+             * Format: date-time
+             * @description When the task last changed (the UI keeps the newest of the views it receives).
+             */
+            updatedAt: string;
+            usage?: null | components["schemas"]["TaskUsageView"];
             /** @description Why a queued task waits (the scheduler's hold, a limit, a retry's backoff). */
             waitReason?: string | null;
             workflowRunId?: string | null;
