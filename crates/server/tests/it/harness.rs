@@ -256,3 +256,96 @@ impl Events {
         }
     }
 }
+
+/// A fake GitHub with a private `alice/app` (seeded with a README on `main`), the mock model, and
+/// the server settings that use both (Docker sandboxes, the host's GitHub token, a model
+/// credential): what task and workflow tests run against.
+pub struct ForgeWorld {
+    pub forge: fake_forge::FakeForge,
+    _root: tempfile::TempDir,
+    pub mock: mock_model::MockModel,
+}
+
+pub const WORLD_GITHUB_TOKEN: &str = "ghp_world_token_0123456789";
+
+impl ForgeWorld {
+    pub async fn start(script: mock_model::Script) -> Self {
+        let root = tempfile::tempdir().unwrap();
+        let forge = fake_forge::FakeForge::start(root.path()).await.unwrap();
+        forge.add_user("alice", WORLD_GITHUB_TOKEN);
+        forge.create_repo("alice", "app", true, "main");
+        forge.commit_files(
+            "alice",
+            "app",
+            "main",
+            &[("README.md", "# App\n"), ("src/main.txt", "hello\n")],
+            "initial",
+        );
+        let mock = mock_model::MockModel::start(script).await;
+        Self {
+            forge,
+            _root: root,
+            mock,
+        }
+    }
+
+    /// The server settings for this world.
+    pub fn tweak(&self) -> impl FnOnce(&mut server::Config) {
+        let api = self.forge.url();
+        let upstream = self.mock.base_url();
+        let home = tempfile::tempdir().unwrap().keep();
+        move |c: &mut server::Config| {
+            c.sandbox_driver = server::DriverChoice::Docker;
+            c.anthropic_upstream = upstream;
+            c.credential_sources = Some(credentials::Sources::new(
+                home,
+                std::collections::BTreeMap::from([(
+                    "ANTHROPIC_API_KEY".to_string(),
+                    "sk-ant-api03-world-secret-0123456789".to_string(),
+                )]),
+            ));
+            c.github.api_url = api;
+            c.github.host_token = Some((WORLD_GITHUB_TOKEN.to_string(), "env"));
+            c.github.poll_every = Duration::from_secs(3600);
+        }
+    }
+}
+
+/// Imports `alice/app`; returns the project id.
+pub async fn import_app(s: &TestServer) -> String {
+    let (st, p) = s
+        .api(
+            reqwest::Method::POST,
+            "/api/github/import",
+            Some(json!({"repository": "alice/app"})),
+        )
+        .await;
+    assert_eq!(st, 201, "{p}");
+    p["id"].as_str().unwrap().to_string()
+}
+
+/// Destroys every sandbox the server has (tests that made sandboxes through tasks).
+pub async fn destroy_all_sandboxes(s: &TestServer) {
+    let (_, list) = s.api(reqwest::Method::GET, "/api/sandboxes", None).await;
+    for sb in list.as_array().cloned().unwrap_or_default() {
+        let id = sb["id"].as_str().unwrap_or_default().to_string();
+        s.api(
+            reqwest::Method::DELETE,
+            &format!("/api/sandboxes/{id}"),
+            None,
+        )
+        .await;
+    }
+}
+
+/// Stops a server (as a restart would) and waits until its port refuses connections.
+pub async fn stop(s: &TestServer) {
+    s.shutdown.cancel();
+    for _ in 0..400 {
+        if tokio::net::TcpStream::connect(s.addr).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the server did not stop");
+}

@@ -1,73 +1,12 @@
 //! Tasks end to end: the real `claude` CLI in real Docker sandboxes against the mock model, the
 //! fake forge for pushes and PRs. A task's whole flow, bad input, cancel, the rate-limit hold and
 //! resume, and a server restart in the middle of a run (the run continues; nothing runs twice).
-use std::collections::BTreeMap;
-use std::time::Duration;
 
-use fake_forge::FakeForge;
-use mock_model::{MockModel, Script, Turn};
+use mock_model::{Script, Turn};
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::harness::*;
-
-const SECRET: &str = "sk-ant-api03-task-tests-secret-0123456789";
-const GH: &str = "ghp_tasks_token_0123456789";
-
-struct World {
-    forge: FakeForge,
-    _root: tempfile::TempDir,
-    mock: MockModel,
-}
-
-async fn world(script: Script) -> World {
-    let root = tempfile::tempdir().unwrap();
-    let forge = FakeForge::start(root.path()).await.unwrap();
-    forge.add_user("alice", GH);
-    forge.create_repo("alice", "app", true, "main");
-    forge.commit_files(
-        "alice",
-        "app",
-        "main",
-        &[("README.md", "# App\n"), ("src/main.txt", "hello\n")],
-        "initial",
-    );
-    let mock = MockModel::start(script).await;
-    World {
-        forge,
-        _root: root,
-        mock,
-    }
-}
-
-fn tweak(w: &World) -> impl FnOnce(&mut server::Config) {
-    let api = w.forge.url();
-    let upstream = w.mock.base_url();
-    let home = tempfile::tempdir().unwrap().keep();
-    move |c: &mut server::Config| {
-        c.sandbox_driver = server::DriverChoice::Docker;
-        c.anthropic_upstream = upstream;
-        c.credential_sources = Some(credentials::Sources::new(
-            home,
-            BTreeMap::from([("ANTHROPIC_API_KEY".to_string(), SECRET.to_string())]),
-        ));
-        c.github.api_url = api;
-        c.github.host_token = Some((GH.to_string(), "env"));
-        c.github.poll_every = Duration::from_secs(3600);
-    }
-}
-
-async fn project(s: &TestServer) -> String {
-    let (st, p) = s
-        .api(
-            Method::POST,
-            "/api/github/import",
-            Some(json!({"repository": "alice/app"})),
-        )
-        .await;
-    assert_eq!(st, 201, "{p}");
-    p["id"].as_str().unwrap().to_string()
-}
 
 async fn create_task(s: &TestServer, body: Value) -> Value {
     let (st, t) = s.api(Method::POST, "/api/tasks", Some(body)).await;
@@ -92,19 +31,9 @@ fn finished(t: &Value) -> bool {
     )
 }
 
-/// Removes the sandboxes a test's tasks made.
-async fn cleanup(s: &TestServer) {
-    let (_, list) = s.api(Method::GET, "/api/sandboxes", None).await;
-    for sb in list.as_array().cloned().unwrap_or_default() {
-        let id = sb["id"].as_str().unwrap_or_default().to_string();
-        s.api(Method::DELETE, &format!("/api/sandboxes/{id}"), None)
-            .await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_task_runs_claude_then_commits_pushes_and_opens_a_pr() {
-    let w = world(Script::echo().rule(
+    let w = ForgeWorld::start(Script::echo().rule(
         "add a greeting",
         [
             Turn::tool_use(
@@ -115,8 +44,8 @@ async fn a_task_runs_claude_then_commits_pushes_and_opens_a_pr() {
         ],
     ))
     .await;
-    let s = TestServer::start_with(tweak(&w)).await;
-    let pid = project(&s).await;
+    let s = TestServer::start_with(w.tweak()).await;
+    let pid = import_app(&s).await;
     let mut events = s.events().await;
     let t = create_task(
         &s,
@@ -177,14 +106,14 @@ async fn a_task_runs_claude_then_commits_pushes_and_opens_a_pr() {
         })
         .count();
     assert!(prompts >= 1);
-    cleanup(&s).await;
+    destroy_all_sandboxes(&s).await;
 }
 
 #[tokio::test]
 async fn bad_tasks_are_refused_with_clear_errors() {
-    let w = world(Script::echo()).await;
-    let s = TestServer::start_with(tweak(&w)).await;
-    let pid = project(&s).await;
+    let w = ForgeWorld::start(Script::echo()).await;
+    let s = TestServer::start_with(w.tweak()).await;
+    let pid = import_app(&s).await;
     for (body, code, needle) in [
         (
             json!({"projectId": "nope", "prompt": "x"}),
@@ -239,12 +168,12 @@ async fn bad_tasks_are_refused_with_clear_errors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_a_queued_and_a_running_task() {
-    let w = world(Script::echo().rule(
+    let w = ForgeWorld::start(Script::echo().rule(
         "take your time",
         [Turn::text("still thinking").delayed(60_000)],
     ))
     .await;
-    let s = TestServer::start_with(tweak(&w)).await;
+    let s = TestServer::start_with(w.tweak()).await;
     let (st, _) = s
         .api(
             Method::PUT,
@@ -253,7 +182,7 @@ async fn cancel_a_queued_and_a_running_task() {
         )
         .await;
     assert_eq!(st, 200);
-    let pid = project(&s).await;
+    let pid = import_app(&s).await;
     let mut events = s.events().await;
     let slow = create_task(&s, json!({"projectId": pid, "prompt": "take your time"})).await;
     let slow_id = slow["id"].as_str().unwrap();
@@ -287,19 +216,19 @@ async fn cancel_a_queued_and_a_running_task() {
         .api(Method::POST, &format!("/api/tasks/{slow_id}/cancel"), None)
         .await;
     assert_eq!(st, 409, "a finished task cannot be cancelled again: {v}");
-    cleanup(&s).await;
+    destroy_all_sandboxes(&s).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rate_limit_holds_new_work_and_it_resumes_on_its_own() {
     // The first model request of the conversation is refused with 429 (retry-after 2 s); the
     // CLI retries it itself, then finishes.
-    let w = world(Script::echo().rule(
+    let w = ForgeWorld::start(Script::echo().rule(
         "first task",
         [Turn::rate_limited(2), Turn::text("first done")],
     ))
     .await;
-    let s = TestServer::start_with(tweak(&w)).await;
+    let s = TestServer::start_with(w.tweak()).await;
     let (st, _) = s
         .api(
             Method::PUT,
@@ -308,7 +237,7 @@ async fn a_rate_limit_holds_new_work_and_it_resumes_on_its_own() {
         )
         .await;
     assert_eq!(st, 200);
-    let pid = project(&s).await;
+    let pid = import_app(&s).await;
     let mut events = s.events().await;
     let a = create_task(&s, json!({"projectId": pid, "prompt": "first task"})).await;
     let b = create_task(&s, json!({"projectId": pid, "prompt": "second task"})).await;
@@ -344,12 +273,12 @@ async fn a_rate_limit_holds_new_work_and_it_resumes_on_its_own() {
         }
     }
     assert!(done.contains(a) && done.contains(b));
-    cleanup(&s).await;
+    destroy_all_sandboxes(&s).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_in_the_middle_of_a_run_continues_it_without_running_it_twice() {
-    let w = world(Script::echo().rule(
+    let w = ForgeWorld::start(Script::echo().rule(
         "survive a restart",
         [
             Turn::tool_use(
@@ -362,8 +291,8 @@ async fn a_restart_in_the_middle_of_a_run_continues_it_without_running_it_twice(
     .await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_path_buf();
-    let s = TestServer::start_at(path.clone(), tweak(&w)).await;
-    let pid = project(&s).await;
+    let s = TestServer::start_at(path.clone(), w.tweak()).await;
+    let pid = import_app(&s).await;
     let mut events = s.events().await;
     let t = create_task(
         &s,
@@ -388,17 +317,8 @@ async fn a_restart_in_the_middle_of_a_run_continues_it_without_running_it_twice(
         }
     }
     drop(events);
-    s.shutdown.cancel();
-    let addr = s.addr;
-    // The old server is gone when its port refuses connections.
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(addr).await.is_err() {
-            break;
-        }
-        tokio::task::yield_now().await;
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    let s2 = TestServer::start_at(path, tweak(&w)).await;
+    stop(&s).await;
+    let s2 = TestServer::start_at(path, w.tweak()).await;
     let mut events = s2.events().await;
     let (_, now) = s2.api(Method::GET, &format!("/api/tasks/{id}"), None).await;
     let done = if finished(&now) {
@@ -422,13 +342,13 @@ async fn a_restart_in_the_middle_of_a_run_continues_it_without_running_it_twice(
         logs.to_string().contains("resumed after a server restart"),
         "{logs}"
     );
-    cleanup(&s2).await;
+    destroy_all_sandboxes(&s2).await;
     drop(s);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sandbox_that_dies_mid_task_is_replaced_and_the_task_completes() {
-    let w = world(Script::echo().rule(
+    let w = ForgeWorld::start(Script::echo().rule(
         "outlive your sandbox",
         [
             Turn::tool_use(
@@ -439,8 +359,8 @@ async fn a_sandbox_that_dies_mid_task_is_replaced_and_the_task_completes() {
         ],
     ))
     .await;
-    let s = TestServer::start_with(tweak(&w)).await;
-    let pid = project(&s).await;
+    let s = TestServer::start_with(w.tweak()).await;
+    let pid = import_app(&s).await;
     let mut events = s.events().await;
     let t = create_task(
         &s,
@@ -477,5 +397,5 @@ async fn a_sandbox_that_dies_mid_task_is_replaced_and_the_task_completes() {
         .api(Method::GET, &format!("/api/tasks/{id}/logs"), None)
         .await;
     assert!(logs.to_string().contains("sandbox_lost"), "{logs}");
-    cleanup(&s).await;
+    destroy_all_sandboxes(&s).await;
 }

@@ -1,11 +1,8 @@
 //! Workflows end to end: the spec's `parallel-feature-development` exactly as written (three
 //! real `claude` CLIs in three Docker sandboxes at once against the mock model, three PRs on the
 //! fake forge), bad definitions, approvals, conditions, cancel, and a restart in the middle.
-use std::collections::BTreeMap;
-use std::time::Duration;
 
-use fake_forge::FakeForge;
-use mock_model::{MockModel, Script, Turn};
+use mock_model::{Script, Turn};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -13,72 +10,6 @@ use crate::harness::*;
 
 const SPEC_EXAMPLE: &str =
     include_str!("../../../workflow/tests/fixtures/parallel-feature-development.yaml");
-const GH: &str = "ghp_workflows_token_0123456789";
-
-struct World {
-    forge: FakeForge,
-    _root: tempfile::TempDir,
-    mock: MockModel,
-}
-
-async fn world(script: Script) -> World {
-    let root = tempfile::tempdir().unwrap();
-    let forge = FakeForge::start(root.path()).await.unwrap();
-    forge.add_user("alice", GH);
-    forge.create_repo("alice", "app", true, "main");
-    forge.commit_files(
-        "alice",
-        "app",
-        "main",
-        &[("README.md", "# App\n")],
-        "initial",
-    );
-    forge.commit_files(
-        "alice",
-        "app",
-        "develop",
-        &[("DEVELOP.md", "dev\n")],
-        "develop",
-    );
-    let mock = MockModel::start(script).await;
-    World {
-        forge,
-        _root: root,
-        mock,
-    }
-}
-
-fn tweak(w: &World) -> impl FnOnce(&mut server::Config) {
-    let api = w.forge.url();
-    let upstream = w.mock.base_url();
-    let home = tempfile::tempdir().unwrap().keep();
-    move |c: &mut server::Config| {
-        c.sandbox_driver = server::DriverChoice::Docker;
-        c.anthropic_upstream = upstream;
-        c.credential_sources = Some(credentials::Sources::new(
-            home,
-            BTreeMap::from([(
-                "ANTHROPIC_API_KEY".to_string(),
-                "sk-ant-api03-workflows-0123456789".to_string(),
-            )]),
-        ));
-        c.github.api_url = api;
-        c.github.host_token = Some((GH.to_string(), "env"));
-        c.github.poll_every = Duration::from_secs(3600);
-    }
-}
-
-async fn project(s: &TestServer) -> String {
-    let (st, p) = s
-        .api(
-            Method::POST,
-            "/api/github/import",
-            Some(json!({"repository": "alice/app"})),
-        )
-        .await;
-    assert_eq!(st, 201, "{p}");
-    p["id"].as_str().unwrap().to_string()
-}
 
 async fn create(s: &TestServer, project: &str, yaml: &str) -> String {
     let (st, w) = s
@@ -132,15 +63,6 @@ fn step<'a>(run: &'a Value, id: &str) -> &'a Value {
         .unwrap()
 }
 
-async fn cleanup(s: &TestServer) {
-    let (_, list) = s.api(Method::GET, "/api/sandboxes", None).await;
-    for sb in list.as_array().cloned().unwrap_or_default() {
-        let id = sb["id"].as_str().unwrap_or_default().to_string();
-        s.api(Method::DELETE, &format!("/api/sandboxes/{id}"), None)
-            .await;
-    }
-}
-
 fn feature_rule(script: Script, needle: &str, file: &str) -> Script {
     script.rule(
         needle,
@@ -159,9 +81,16 @@ async fn the_spec_parallel_workflow_runs_as_written_three_sandboxes_three_prs() 
     let script = feature_rule(Script::echo(), "实现用户认证功能", "auth.txt");
     let script = feature_rule(script, "实现用户仪表板", "dashboard.txt");
     let script = feature_rule(script, "实现系统设置页面", "settings.txt");
-    let w = world(script).await;
-    let s = TestServer::start_with(tweak(&w)).await;
-    let pid = project(&s).await;
+    let w = ForgeWorld::start(script).await;
+    w.forge.commit_files(
+        "alice",
+        "app",
+        "develop",
+        &[("DEVELOP.md", "dev\n")],
+        "develop",
+    );
+    let s = TestServer::start_with(w.tweak()).await;
+    let pid = import_app(&s).await;
     let wf = create(&s, &pid, SPEC_EXAMPLE).await;
     let (_, detail) = s
         .api(Method::GET, &format!("/api/workflows/{wf}"), None)
@@ -222,14 +151,14 @@ async fn the_spec_parallel_workflow_runs_as_written_three_sandboxes_three_prs() 
     );
     // They worked from the `setup` step's branch.
     assert!(tasks.iter().all(|t| t["baseBranch"] == "main"));
-    cleanup(&s).await;
+    destroy_all_sandboxes(&s).await;
 }
 
 #[tokio::test]
 async fn bad_definitions_are_refused_naming_the_offending_steps() {
-    let w = world(Script::echo()).await;
-    let s = TestServer::start_with(tweak(&w)).await;
-    let pid = project(&s).await;
+    let w = ForgeWorld::start(Script::echo()).await;
+    let s = TestServer::start_with(w.tweak()).await;
+    let pid = import_app(&s).await;
     let cases = [
         ("name: x\nsteps:\n  - id: a\n    type: wait\n    dependsOn: [c]\n    config: {duration: 1}\n  - id: b\n    type: wait\n    dependsOn: [a]\n    config: {duration: 1}\n  - id: c\n    type: wait\n    dependsOn: [b]\n    config: {duration: 1}\n", "cycle"),
         ("name: x\nsteps:\n  - id: a\n    type: deploy\n    config: {}\n", "unknown_step_type"),
@@ -291,9 +220,9 @@ async fn bad_definitions_are_refused_naming_the_offending_steps() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn approvals_conditions_rejection_and_cancel() {
-    let w = world(Script::echo()).await;
-    let s = TestServer::start_with(tweak(&w)).await;
-    let pid = project(&s).await;
+    let w = ForgeWorld::start(Script::echo()).await;
+    let s = TestServer::start_with(w.tweak()).await;
+    let pid = import_app(&s).await;
     let yaml = r#"
 name: gated
 steps:
@@ -388,7 +317,7 @@ steps:
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["status"], "cancelled");
     assert_eq!(step(&v, "nap")["status"], "cancelled");
-    cleanup(&s).await;
+    destroy_all_sandboxes(&s).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -403,11 +332,11 @@ async fn a_restart_in_the_middle_of_a_workflow_loses_nothing_and_runs_nothing_tw
             Turn::text("done").delayed(4_000),
         ],
     );
-    let w = world(script).await;
+    let w = ForgeWorld::start(script).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_path_buf();
-    let s = TestServer::start_at(path.clone(), tweak(&w)).await;
-    let pid = project(&s).await;
+    let s = TestServer::start_at(path.clone(), w.tweak()).await;
+    let pid = import_app(&s).await;
     let yaml = r#"
 name: resumable
 steps:
@@ -434,14 +363,8 @@ steps:
         }
     }
     drop(events);
-    s.shutdown.cancel();
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(s.addr).await.is_err() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    let s2 = TestServer::start_at(path, tweak(&w)).await;
+    stop(&s).await;
+    let s2 = TestServer::start_at(path, w.tweak()).await;
     let mut events = s2.events().await;
     let done = until_run(&s2, &mut events, &r, |v| v["status"] != "running").await;
     assert_eq!(done["status"], "succeeded", "{done}");
@@ -451,6 +374,6 @@ steps:
     assert_eq!(tasks[0]["attempt"], 1, "{tasks}");
     let (_, runs) = s2.api(Method::GET, "/api/runs", None).await;
     assert_eq!(runs.as_array().unwrap().len(), 1, "Claude ran once: {runs}");
-    cleanup(&s2).await;
+    destroy_all_sandboxes(&s2).await;
     drop(s);
 }
