@@ -1081,6 +1081,15 @@ impl Projects {
             .await?)
     }
 
+    /// Whether the project's mirror has the branch (as of its last fetch).
+    pub async fn has_branch(&self, project: &str, branch: &str) -> Result<bool> {
+        Ok(self
+            .mirror(project)
+            .resolve(&format!("refs/heads/{branch}"))
+            .await?
+            .is_some())
+    }
+
     /// The open PR AnyCode knows for a branch of the project.
     pub async fn pull_for_branch(&self, project: &str, branch: &str) -> Result<Option<PullRecord>> {
         Ok(self

@@ -416,6 +416,11 @@ impl Tasks {
             gitops::validate_branch_name(b)
                 .map_err(|e| TaskError::Invalid(format!("`{what}`: {e}")))?;
         }
+        if !self.projects.has_branch(&project.id, &base).await? {
+            return Err(TaskError::Invalid(format!(
+                "`baseBranch`: `{base}` is not a branch of the repository"
+            )));
+        }
         if base == target {
             return Err(TaskError::Invalid(
                 "`targetBranch` must differ from `baseBranch`".into(),
@@ -556,10 +561,6 @@ impl Tasks {
     // ---------- scheduling ----------
 
     async fn schedule_once(self: &Arc<Self>) -> Result<(), TaskError> {
-        let queued = self.store.queued_tasks().await?;
-        if queued.is_empty() {
-            return Ok(());
-        }
         let hold_reason = {
             let mut h = lock(&self.hold);
             if h.as_ref()
@@ -570,6 +571,10 @@ impl Tasks {
             }
             h.as_ref().map(|h| h.reason.clone())
         };
+        let queued = self.store.queued_tasks().await?;
+        if queued.is_empty() {
+            return Ok(());
+        }
         let limits = self.limits();
         let now = store::now_rfc3339();
         let mut per_project: HashMap<String, usize> = HashMap::new();
@@ -620,12 +625,14 @@ impl Tasks {
     fn launch(self: &Arc<Self>, id: String, project: String, recovering: bool) {
         let token = self.shutdown.child_token();
         lock(&self.running).insert(id.clone(), (project, token.clone()));
+        let _ = self.fleet.event_sender().send(FleetEvent::Scheduler);
         let me = Arc::clone(self);
         tokio::spawn(async move {
             me.drive(&id, token, recovering).await;
             lock(&me.running).remove(&id);
             lock(&me.done).remove(&id);
             me.emit(&id);
+            let _ = me.fleet.event_sender().send(FleetEvent::Scheduler);
             me.wake.notify_one();
         });
     }

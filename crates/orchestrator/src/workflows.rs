@@ -58,6 +58,8 @@ pub struct Workflows {
     tasks: Arc<Tasks>,
     /// One wake-up per driven run.
     runs: Mutex<HashMap<String, Arc<Notify>>>,
+    /// Serializes making a run's shared sandbox (parallel shell steps would race to make it).
+    run_sandbox_lock: tokio::sync::Mutex<()>,
     shutdown: CancellationToken,
 }
 
@@ -93,6 +95,7 @@ impl Workflows {
             projects,
             tasks,
             runs: Mutex::new(HashMap::new()),
+            run_sandbox_lock: tokio::sync::Mutex::new(()),
             shutdown,
         })
     }
@@ -865,6 +868,7 @@ impl Workflows {
         base: Option<String>,
     ) -> Result<String, String> {
         let branch = format!("anycode/wf-{}", short(run));
+        let _one_at_a_time = self.run_sandbox_lock.lock().await;
         if let Ok(list) = self.store.project_sandboxes(project).await {
             if let Some((id, _)) = list.into_iter().find(|(_, b)| *b == branch) {
                 return Ok(id);

@@ -291,8 +291,9 @@ impl Store {
     }
 
     pub async fn set_task_wait(&self, id: &str, reason: Option<&str>) -> Result<()> {
-        sqlx::query("UPDATE tasks SET wait_reason = ? WHERE id = ? AND (wait_reason IS NOT ? )")
+        sqlx::query("UPDATE tasks SET wait_reason = ?, updated_at = ? WHERE id = ? AND (wait_reason IS NOT ? )")
             .bind(reason)
+            .bind(now_rfc3339())
             .bind(id)
             .bind(reason)
             .execute(self.pool())

@@ -137,6 +137,11 @@ async fn bad_tasks_are_refused_with_clear_errors() {
             "differ",
         ),
         (
+            json!({"projectId": pid, "prompt": "x", "baseBranch": "no-such-branch"}),
+            400,
+            "baseBranch",
+        ),
+        (
             json!({"projectId": pid, "prompt": "x", "priority": 1000}),
             400,
             "priority",

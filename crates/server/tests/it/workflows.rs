@@ -295,6 +295,17 @@ steps:
     assert_eq!(step(&done, "build")["status"], "skipped");
     assert!(done["error"].as_str().unwrap().contains("ask"), "{done}");
 
+    // Parallel shell steps share the run's one sandbox (made once, not raced).
+    let par = create(
+        &s,
+        &pid,
+        "name: par\nsteps:\n  - id: a\n    type: shell_command\n    config: {command: echo a}\n  - id: b\n    type: shell_command\n    config: {command: echo b}\n  - id: c\n    type: shell_command\n    config: {command: echo c}\n",
+    )
+    .await;
+    let rp = run(&s, &par).await;
+    let done = until_run(&s, &mut events, &rp, |v| v["status"] != "running").await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+
     // Cancelled while waiting.
     let slow = create(
         &s,
