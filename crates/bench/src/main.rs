@@ -14,6 +14,11 @@
 //! **claude** (Docker) — the model proxy's added latency and streaming throughput from inside a
 //! sandbox against the mock Anthropic API, and N real `claude -p` CLIs at once; see [`claude`].
 //!
+//! **tasks** (Docker) — N tasks submitted at once through `/api/tasks` under scheduler limits L
+//! (default 20 tasks, L = 20 then 5), against the same work driven directly without the
+//! scheduler: wall time, queue → start, phases, peak memory, and the scheduler's own overhead
+//! per task; see [`tasks`].
+//!
 //! Each prints a table with PASS/MISS per target and writes its figures as JSON. It exits non-zero
 //! only when the bench itself fails, never because a target was missed. `scripts/bench` builds
 //! and runs it.
@@ -24,6 +29,7 @@ mod memory;
 mod report;
 mod sandboxes;
 mod server;
+mod tasks;
 mod throughput;
 
 use std::path::{Path, PathBuf};
@@ -91,6 +97,15 @@ struct Args {
     /// Where to write the Claude figures as JSON.
     #[arg(long, default_value = "target/bench/claude.json")]
     claude_json: PathBuf,
+    /// Tasks submitted at once in each round of the tasks bench.
+    #[arg(long, default_value_t = 20)]
+    task_count: usize,
+    /// Scheduler limits (maxRunning = maxPerProject), one round per value.
+    #[arg(long, value_delimiter = ',', default_value = "20,5")]
+    task_limits: Vec<usize>,
+    /// Where to write the tasks figures as JSON.
+    #[arg(long, default_value = "target/bench/tasks.json")]
+    tasks_json: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -98,6 +113,7 @@ enum Part {
     Terminals,
     Sandboxes,
     Claude,
+    Tasks,
     All,
 }
 
@@ -144,6 +160,25 @@ async fn main() -> anyhow::Result<()> {
         let report = claude::run(&opts).await.context("claude bench")?;
         println!("\n{}", report.table());
         write_json(&args.claude_json, &report.to_json())?;
+    }
+    if all || args.part == Part::Tasks {
+        anyhow::ensure!(
+            args.task_count > 0 && args.task_limits.iter().all(|&l| (1..=200).contains(&l)),
+            "--task-count must be positive and --task-limits between 1 and 200"
+        );
+        let opts = tasks::Options {
+            server: &args.server,
+            mock: &args
+                .mock_model
+                .clone()
+                .unwrap_or_else(|| claude::default_mock(&args.server)),
+            tasks: args.task_count,
+            limits: &args.task_limits,
+        };
+        let report = tasks::run(&opts).await.context("tasks bench")?;
+        println!("\n{}", report.table());
+        println!("{}", report.summary());
+        write_json(&args.tasks_json, &report.to_json())?;
     }
     Ok(())
 }
