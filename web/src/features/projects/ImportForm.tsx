@@ -3,7 +3,7 @@ import type { ImportRequestBody } from '../../shared/api/types';
 import { ErrorLine } from '../../shared/ui/ErrorLine';
 import { Field } from '../../shared/ui/Field';
 import { openProject } from '../nav/nav';
-import { validateBranchName } from './branchName';
+import { validateBranchName } from '../../shared/git/branchName';
 import { guessRepository } from './repository';
 import type { ImportState } from './useImport';
 

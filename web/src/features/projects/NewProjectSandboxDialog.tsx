@@ -5,7 +5,7 @@ import { Field } from '../../shared/ui/Field';
 import { Modal } from '../../shared/ui/Modal';
 import { sandboxesApi } from '../sandboxes/sandboxesApi';
 import { validateName } from '../sandboxes/validation';
-import { defaultBranchFor, validateBranchName } from './branchName';
+import { defaultBranchFor, validateBranchName } from '../../shared/git/branchName';
 
 interface NewProjectSandboxDialogProps {
   project: ProjectView;

@@ -2,7 +2,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { ErrorLine, type ShownError, shownError } from '../../shared/ui/ErrorLine';
 import { Field } from '../../shared/ui/Field';
 import { Modal } from '../../shared/ui/Modal';
-import { branchProblem } from './gitRef';
+import { validateBranchName as branchProblem } from '../../shared/git/branchName';
 import { type TaskForm, type TaskFormErrors, buildTaskRequest, emptyTaskForm } from './newTaskForm';
 import { tasksApi } from './tasksApi';
 import { type BranchView, type ProjectView, TASK_TYPES, type TaskType, type TaskView } from './taskTypes';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { branchProblem } from './gitRef';
+import { validateBranchName as branchProblem } from '../../shared/git/branchName';
 import { buildTaskRequest, emptyTaskForm, parseTimeout } from './newTaskForm';
 
 describe('branch names (git check-ref-format --branch)', () => {

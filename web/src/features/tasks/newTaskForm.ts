@@ -1,4 +1,4 @@
-import { branchProblem } from './gitRef';
+import { validateBranchName as branchProblem } from '../../shared/git/branchName';
 import type { CreateTaskRequest, TaskType } from './taskTypes';
 
 /** The "New task" dialog's fields, as typed. */

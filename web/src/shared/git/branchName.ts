@@ -1,19 +1,18 @@
-/** Longest branch name the server accepts, in bytes (`gitops::MAX_BRANCH_NAME`). */
-export const MAX_BRANCH_BYTES = 200;
+/** Longest branch name the server accepts, in bytes (gitops::MAX_BRANCH_NAME). */
+export const MAX_BRANCH_NAME = 200;
 
 /**
- * `git check-ref-format --branch` rules plus the server's length cap (the same checks as
- * `gitops::validate_branch_name`), so a bad branch is refused before the request. Returns the
- * rule broken, or null when `name` is a valid branch name.
+ * `git check-ref-format --branch` rules, as the server checks them (gitops/refname.rs), so a bad
+ * name is caught before the request. Returns the rule broken, or null when the name is valid.
  */
-export function branchProblem(name: string): string | null {
+export function validateBranchName(name: string): string | null {
   if (name === '') return 'A branch name cannot be empty.';
-  if (new TextEncoder().encode(name).length > MAX_BRANCH_BYTES) return `It is longer than ${MAX_BRANCH_BYTES} bytes.`;
+  if (new TextEncoder().encode(name).length > MAX_BRANCH_NAME) return `At most ${MAX_BRANCH_NAME} bytes.`;
   if (name.startsWith('-')) return 'It cannot start with "-".';
   if (name === 'HEAD') return '"HEAD" is reserved.';
   if (name === '@') return '"@" alone is reserved.';
   for (const c of name) {
-    const code = c.codePointAt(0) ?? 0;
+    const code = c.charCodeAt(0);
     if (c === ' ') return 'It cannot contain spaces.';
     if (code < 0x20 || code === 0x7f) return 'It cannot contain control characters.';
     if ('~^:?*[\\'.includes(c)) return 'It cannot contain any of ~ ^ : ? * [ \\';
@@ -28,4 +27,9 @@ export function branchProblem(name: string): string | null {
     if (part.endsWith('.lock')) return 'No part of it can end with ".lock".';
   }
   return null;
+}
+
+/** The branch the server picks when none is given: `anycode/<sandbox name>`. */
+export function defaultBranchFor(sandboxName: string): string {
+  return `anycode/${sandboxName.trim()}`;
 }

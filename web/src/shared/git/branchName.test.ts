@@ -9,7 +9,7 @@ describe('branch names', () => {
   });
   it('rejects what git rejects, naming the rule', () => {
     const cases: [string, RegExp][] = [
-      ['', /required/],
+      ['', /empty/],
       ['-x', /start with "-"/],
       ['HEAD', /reserved/],
       ['@', /reserved/],
