@@ -24,6 +24,7 @@ mod fsutil;
 mod info;
 pub mod keystore;
 mod refresh;
+mod sealed;
 mod secret;
 mod store;
 mod time;

@@ -8,8 +8,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
-use aes_gcm::{Aes256Gcm, Key, Nonce};
+use aes_gcm::aead::{KeyInit, OsRng};
+use aes_gcm::{Aes256Gcm, Key};
 use serde::{Deserialize, Serialize};
 
 use crate::error::CredError;
@@ -25,7 +25,6 @@ pub const MIN_SECRET_LEN: usize = 8;
 pub const MAX_SECRET_LEN: usize = 4096;
 
 const MAGIC: &[u8] = b"ANYCODE-CRED-1\n";
-const NONCE_LEN: usize = 12;
 
 /// What the user can add.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -256,26 +255,14 @@ impl CredentialStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(CredError::io("could not read", &self.data_path, e)),
         };
-        let rest = bytes
-            .strip_prefix(MAGIC)
-            .ok_or_else(|| self.corrupt("not an AnyCode credential store"))?;
-        if rest.len() < NONCE_LEN + 16 {
-            return Err(self.corrupt("truncated"));
-        }
-        let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
-        let plaintext = self
-            .cipher
-            .decrypt(
-                Nonce::from_slice(nonce),
-                Payload {
-                    msg: ciphertext,
-                    aad: MAGIC,
-                },
-            )
-            .map_err(|_| CredError::Decrypt {
+        let plaintext = crate::sealed::open(&self.cipher, MAGIC, &bytes).map_err(|e| match e {
+            crate::sealed::Unsealed::WrongMagic => self.corrupt("not an AnyCode credential store"),
+            crate::sealed::Unsealed::Truncated => self.corrupt("truncated"),
+            crate::sealed::Unsealed::Decrypt => CredError::Decrypt {
                 path: self.data_path.clone(),
                 key: self.key_path.clone(),
-            })?;
+            },
+        })?;
         let plain: Plain = serde_json::from_slice(&plaintext)
             .map_err(|_| self.corrupt("decrypted contents are not valid"))?;
         if plain.version != 1 {
@@ -309,21 +296,8 @@ impl CredentialStore {
                 .collect(),
         };
         let plaintext = serde_json::to_vec(&plain).map_err(|e| self.corrupt(e.to_string()))?;
-        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
-        let ciphertext = self
-            .cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: &plaintext,
-                    aad: MAGIC,
-                },
-            )
-            .map_err(|_| self.corrupt("encryption failed"))?;
-        let mut out = Vec::with_capacity(MAGIC.len() + NONCE_LEN + ciphertext.len());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(nonce.as_slice());
-        out.extend_from_slice(&ciphertext);
+        let out = crate::sealed::seal(&self.cipher, MAGIC, &plaintext)
+            .ok_or_else(|| self.corrupt("encryption failed"))?;
         write_atomic_private(&self.data_path, &out)
     }
 

@@ -7,15 +7,13 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use aes_gcm::aead::{Aead, AeadCore, OsRng, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
+use aes_gcm::Aes256Gcm;
 
 use crate::error::CredError;
 use crate::fsutil::write_atomic_private;
 use crate::secret::Secret;
 
 const MAGIC: &[u8] = b"ANYCODE-VAULT-1\n";
-const NONCE_LEN: usize = 12;
 
 /// Named secrets. Cheap to share behind an `Arc`.
 pub struct Vault {
@@ -62,43 +60,20 @@ impl Vault {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
             Err(e) => return Err(CredError::io("could not read", &self.path, e)),
         };
-        let rest = bytes
-            .strip_prefix(MAGIC)
-            .ok_or_else(|| self.corrupt("not an AnyCode vault"))?;
-        if rest.len() < NONCE_LEN + 16 {
-            return Err(self.corrupt("truncated"));
-        }
-        let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
-        let plain = self
-            .cipher
-            .decrypt(
-                Nonce::from_slice(nonce),
-                Payload {
-                    msg: ciphertext,
-                    aad: MAGIC,
-                },
-            )
-            .map_err(|_| self.corrupt("does not decrypt with this installation's key"))?;
+        let plain = crate::sealed::open(&self.cipher, MAGIC, &bytes).map_err(|e| match e {
+            crate::sealed::Unsealed::WrongMagic => self.corrupt("not an AnyCode vault"),
+            crate::sealed::Unsealed::Truncated => self.corrupt("truncated"),
+            crate::sealed::Unsealed::Decrypt => {
+                self.corrupt("does not decrypt with this installation's key")
+            }
+        })?;
         serde_json::from_slice(&plain).map_err(|_| self.corrupt("decrypted contents are not valid"))
     }
 
     fn save(&self, entries: &BTreeMap<String, String>) -> Result<(), CredError> {
         let plain = serde_json::to_vec(entries).map_err(|e| self.corrupt(&e.to_string()))?;
-        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
-        let ciphertext = self
-            .cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: &plain,
-                    aad: MAGIC,
-                },
-            )
-            .map_err(|_| self.corrupt("encryption failed"))?;
-        let mut out = Vec::with_capacity(MAGIC.len() + NONCE_LEN + ciphertext.len());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(nonce.as_slice());
-        out.extend_from_slice(&ciphertext);
+        let out = crate::sealed::seal(&self.cipher, MAGIC, &plain)
+            .ok_or_else(|| self.corrupt("encryption failed"))?;
         write_atomic_private(&self.path, &out)
     }
 
