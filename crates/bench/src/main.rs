@@ -19,12 +19,17 @@
 //! scheduler: wall time, queue → start, phases, peak memory, and the scheduler's own overhead
 //! per task; see [`tasks`].
 //!
+//! **git** — importing a repository (`gitops::Mirror::clone_from`) and preparing a sandbox
+//! checkout (`gitops::prepare_checkout`) against plain `git clone`, on a generated repository
+//! of 20,000 files and 5,000 commits; see [`git`].
+//!
 //! Each prints a table with PASS/MISS per target and writes its figures as JSON. It exits non-zero
 //! only when the bench itself fails, never because a target was missed. `scripts/bench` builds
 //! and runs it.
 mod claude;
 mod client;
 mod echo;
+mod git;
 mod memory;
 mod report;
 mod sandboxes;
@@ -43,7 +48,7 @@ use crate::server::Server;
 #[derive(Debug, Parser)]
 #[command(
     name = "anycode-bench",
-    about = "Terminal latency, throughput and memory, sandbox start time and memory, and Claude Code through the model proxy, of anycode"
+    about = "Terminal latency, throughput and memory, sandbox start time and memory, Claude Code through the model proxy, and git import/checkout cost, of anycode"
 )]
 struct Args {
     /// Which benchmark to run.
@@ -106,6 +111,21 @@ struct Args {
     /// Where to write the tasks figures as JSON.
     #[arg(long, default_value = "target/bench/tasks.json")]
     tasks_json: PathBuf,
+    /// Where the generated git repository is cached (and rounds run).
+    #[arg(long, default_value = "target/bench/git-repo")]
+    git_repo_dir: PathBuf,
+    /// Files in the generated repository.
+    #[arg(long, default_value_t = 20_000)]
+    git_files: usize,
+    /// Commits in the generated repository.
+    #[arg(long, default_value_t = 5_000)]
+    git_commits: usize,
+    /// Rounds of the git bench; medians are reported.
+    #[arg(long, default_value_t = 5)]
+    git_runs: usize,
+    /// Where to write the git figures as JSON.
+    #[arg(long, default_value = "target/bench/git.json")]
+    git_json: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -114,6 +134,7 @@ enum Part {
     Sandboxes,
     Claude,
     Tasks,
+    Git,
     All,
 }
 
@@ -179,6 +200,17 @@ async fn main() -> anyhow::Result<()> {
         println!("\n{}", report.table());
         println!("{}", report.summary());
         write_json(&args.tasks_json, &report.to_json())?;
+    }
+    if all || args.part == Part::Git {
+        let opts = git::Options {
+            repo_dir: &args.git_repo_dir,
+            files: args.git_files,
+            commits: args.git_commits,
+            runs: args.git_runs,
+        };
+        let report = git::run(&opts).await.context("git bench")?;
+        println!("\n{}", report.table());
+        write_json(&args.git_json, &report.to_json())?;
     }
     Ok(())
 }
