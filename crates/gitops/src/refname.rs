@@ -2,31 +2,16 @@
 
 use crate::error::GitError;
 
-/// Longest branch name accepted, in bytes.
-pub const MAX_BRANCH_NAME: usize = 200;
+pub use refname::MAX_BRANCH_NAME;
+use refname::{ref_rule, shown};
 
 /// Checks `name` as a branch name by `git check-ref-format --branch`'s rules, plus a length cap.
 /// The error names the rule broken.
 pub fn validate_branch_name(name: &str) -> Result<(), GitError> {
-    let bad = |rule: &str| {
-        GitError::InvalidRef(format!(
-            "`{}` is not a valid branch name: {rule}",
-            shown(name)
-        ))
-    };
-    if name.is_empty() {
-        return Err(GitError::InvalidRef("a branch name cannot be empty".into()));
+    match refname::branch_problem(name) {
+        Some(p) => Err(GitError::InvalidRef(p)),
+        None => Ok(()),
     }
-    if name.len() > MAX_BRANCH_NAME {
-        return Err(bad(&format!("longer than {MAX_BRANCH_NAME} bytes")));
-    }
-    if name.starts_with('-') {
-        return Err(bad("it cannot start with `-`"));
-    }
-    if name == "HEAD" {
-        return Err(bad("`HEAD` is reserved"));
-    }
-    check_ref_rules(name).map_err(bad)
 }
 
 /// Checks a full ref name (`refs/…`), e.g. the target of a harvested bundle.
@@ -39,56 +24,7 @@ pub(crate) fn validate_full_ref(name: &str) -> Result<(), GitError> {
     if name.len() > 1024 {
         return Err(bad("too long"));
     }
-    check_ref_rules(name).map_err(bad)
-}
-
-/// The rules of `git check-ref-format` shared by branch names and full refs.
-fn check_ref_rules(name: &str) -> Result<(), &'static str> {
-    if name == "@" {
-        return Err("`@` alone is reserved");
-    }
-    if let Some(c) = name.chars().find(|&c| {
-        c.is_ascii_control() || matches!(c, ' ' | '~' | '^' | ':' | '?' | '*' | '[' | '\\')
-    }) {
-        return Err(match c {
-            ' ' => "it cannot contain spaces",
-            c if c.is_ascii_control() => "it cannot contain control characters",
-            _ => "it cannot contain any of ~ ^ : ? * [ \\",
-        });
-    }
-    if name.contains("..") {
-        return Err("it cannot contain `..`");
-    }
-    if name.contains("@{") {
-        return Err("it cannot contain `@{`");
-    }
-    if name.contains("//") {
-        return Err("it cannot contain `//`");
-    }
-    if name.starts_with('/') || name.ends_with('/') {
-        return Err("it cannot start or end with `/`");
-    }
-    if name.ends_with('.') {
-        return Err("it cannot end with `.`");
-    }
-    for component in name.split('/') {
-        if component.starts_with('.') {
-            return Err("no part of it can start with `.`");
-        }
-        if component.ends_with(".lock") {
-            return Err("no part of it can end with `.lock`");
-        }
-    }
-    Ok(())
-}
-
-/// A name for an error message: control characters escaped, cut at 80 characters.
-fn shown(name: &str) -> String {
-    let escaped: String = name.chars().flat_map(char::escape_default).collect();
-    match escaped.char_indices().nth(80) {
-        Some((at, _)) => format!("{}…", &escaped[..at]),
-        None => escaped,
-    }
+    ref_rule(name).map_err(bad)
 }
 
 #[cfg(test)]
