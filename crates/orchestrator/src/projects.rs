@@ -1054,8 +1054,14 @@ impl Projects {
 
     /// Pushes the sandbox's branch to the origin from the mirror (committing nothing).
     pub async fn push(&self, sandbox: &str) -> Result<String> {
-        let (g, p) = self.sandbox_git(sandbox).await?;
         let sha = self.harvest(sandbox).await?;
+        self.push_harvested(sandbox).await?;
+        Ok(sha)
+    }
+
+    /// Pushes what the last harvest brought into the mirror (no new bundle from the sandbox).
+    pub async fn push_harvested(&self, sandbox: &str) -> Result<()> {
+        let (g, p) = self.sandbox_git(sandbox).await?;
         let l = self.project_lock(&p.id);
         let _l = l.lock().await;
         let m = self.mirror(&p.id);
@@ -1067,7 +1073,7 @@ impl Projects {
         )
         .await?;
         let _ = m.fetch(self.git_auth(&p).as_ref()).await;
-        Ok(sha)
+        Ok(())
     }
 
     /// The sandbox's commits on top of its base, newest first (after bringing them into the

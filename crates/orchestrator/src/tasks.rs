@@ -802,7 +802,8 @@ impl Tasks {
         }
         // 5. Push from the mirror.
         self.progress(id, "push", 90).await;
-        self.projects.push(&sandbox).await?;
+        // `sandbox_commits` just harvested: push that, without a second bundle.
+        self.projects.push_harvested(&sandbox).await?;
         self.log(id, "info", &format!("pushed {}", t.target_branch))
             .await;
         // 6. The PR.
