@@ -5,6 +5,7 @@ import { Modal } from '../../shared/ui/Modal';
 import { showToast } from '../../shared/ui/toasts';
 import { shortSha } from '../projects/projectFormat';
 import { gitApi } from './gitApi';
+import { ModalActions } from '../../shared/ui/ModalActions';
 
 interface CommitDialogProps {
   sandboxId: string;
@@ -52,14 +53,7 @@ export function CommitDialog({ sandboxId, branch, onClose }: CommitDialogProps) 
           />
         </Field>
         <ErrorLine error={error} testId="commit-error" />
-        <div className="modal-actions">
-          <button type="button" className="small-button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary-button" data-testid="commit-submit" disabled={busy}>
-            {busy ? 'Committing…' : 'Commit'}
-          </button>
-        </div>
+        <ModalActions onCancel={onClose} busy={busy} label="Commit" busyLabel="Committing…" testId="commit-submit" />
       </form>
     </Modal>
   );

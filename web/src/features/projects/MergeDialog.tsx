@@ -5,6 +5,7 @@ import { Field } from '../../shared/ui/Field';
 import { Modal } from '../../shared/ui/Modal';
 import { pullsApi } from './projectsApi';
 import { upsertPull } from './projectStore';
+import { ModalActions } from '../../shared/ui/ModalActions';
 
 type Method = 'merge' | 'squash' | 'rebase';
 
@@ -66,14 +67,7 @@ export function MergeDialog({ pr, onClose }: { pr: PullView; onClose: () => void
           Delete branch <code>{pr.head}</code> after merging
         </label>
         <ErrorLine error={error} testId="merge-error" />
-        <div className="modal-actions">
-          <button type="button" className="small-button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary-button" data-testid="merge-submit" disabled={busy}>
-            {busy ? 'Merging…' : 'Merge'}
-          </button>
-        </div>
+        <ModalActions onCancel={onClose} busy={busy} label="Merge" busyLabel="Merging…" testId="merge-submit" />
       </form>
     </Modal>
   );

@@ -6,6 +6,7 @@ import { Modal } from '../../shared/ui/Modal';
 import { sandboxesApi } from '../sandboxes/sandboxesApi';
 import { validateName } from '../sandboxes/validation';
 import { defaultBranchFor, validateBranchName } from '../../shared/git/branchName';
+import { ModalActions } from '../../shared/ui/ModalActions';
 
 interface NewProjectSandboxDialogProps {
   project: ProjectView;
@@ -109,14 +110,7 @@ export function NewProjectSandboxDialog({ project, branches, onClose, onCreated 
           Run the project's setup ({project.detected?.setupFile ?? (project.detected?.setupCommands.length ? 'detected commands' : 'nothing detected')})
         </label>
         <ErrorLine error={serverError} testId="project-sandbox-error" />
-        <div className="modal-actions">
-          <button type="button" className="small-button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary-button" data-testid="project-sandbox-create" disabled={submitting}>
-            {submitting ? 'Creating…' : 'Create'}
-          </button>
-        </div>
+        <ModalActions onCancel={onClose} busy={submitting} label="Create" busyLabel="Creating…" testId="project-sandbox-create" />
       </form>
     </Modal>
   );

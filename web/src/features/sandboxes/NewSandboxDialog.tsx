@@ -6,6 +6,7 @@ import { Modal } from '../../shared/ui/Modal';
 import { claudeApi } from '../settings/settingsApi';
 import { sandboxesApi } from './sandboxesApi';
 import { DEFAULT_IMAGE, type FormErrors, type SandboxForm, buildRequest, emptyForm, validateName } from './validation';
+import { ModalActions } from '../../shared/ui/ModalActions';
 
 interface NewSandboxDialogProps {
   onClose: () => void;
@@ -103,14 +104,7 @@ export function NewSandboxDialog({ onClose, onCreated }: NewSandboxDialogProps) 
             <span className="toast-code">{serverError.code}</span> {serverError.message}
           </p>
         )}
-        <div className="modal-actions">
-          <button type="button" className="small-button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary-button" data-testid="sandbox-create" disabled={submitting}>
-            {submitting ? 'Creating…' : 'Create'}
-          </button>
-        </div>
+        <ModalActions onCancel={onClose} busy={submitting} label="Create" busyLabel="Creating…" testId="sandbox-create" />
       </form>
     </Modal>
   );
