@@ -1117,7 +1117,10 @@ impl Tasks {
         let have_terminal = recovering && t.phase.as_deref() == Some("waiting_for_user");
         if !have_terminal {
             let cwd = self.fleet.paths(sandbox).workspace_inside;
-            self.fleet
+            // Subscribe first: the hook that says Claude is at its prompt may come quickly.
+            let mut events = self.fleet.subscribe();
+            let (rec, _) = self
+                .fleet
                 .create_terminal(
                     sandbox,
                     NewTerminal {
@@ -1125,16 +1128,46 @@ impl Tasks {
                             "task: {}",
                             t.title.chars().take(40).collect::<String>()
                         )),
-                        command: Some(vec!["claude".into(), t.prompt.clone()]),
+                        command: Some(vec!["claude".into()]),
                         cwd: Some(cwd),
                         ..Default::default()
                     },
                 )
                 .await?;
+            // Pre-fill the prompt once Claude is at its prompt (its SessionStart hook), as a
+            // paste and without Enter: the user reads it, edits it, and sends it.
+            let terminal = rec.id.to_string();
+            let ready = tokio::time::timeout(Duration::from_secs(90), async {
+                loop {
+                    if self
+                        .fleet
+                        .agent_status(&terminal)
+                        .is_some_and(|s| s.state != crate::agent_state::AgentState::Starting)
+                    {
+                        return true;
+                    }
+                    match events.recv().await {
+                        Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(_) => return false,
+                    }
+                }
+            })
+            .await
+            .unwrap_or(false);
+            if let Some(session) = self.fleet.hub().session(rec.id) {
+                let paste = format!("\x1b[200~{}\x1b[201~", t.prompt);
+                let _ = session
+                    .control(terminal::Control::Input(bytes::Bytes::from(paste)))
+                    .await;
+            }
             self.log(
                 id,
                 "info",
-                "Claude is open in a terminal with the prompt; mark the task done when finished",
+                if ready {
+                    "Claude is open in a terminal with the prompt filled in; send it, work with Claude, then mark the task done"
+                } else {
+                    "Claude was slow to start; the prompt was typed into its terminal anyway; mark the task done when finished"
+                },
             )
             .await;
         }

@@ -404,3 +404,64 @@ async fn a_sandbox_that_dies_mid_task_is_replaced_and_the_task_completes() {
     assert!(logs.to_string().contains("sandbox_lost"), "{logs}");
     destroy_all_sandboxes(&s).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interactive_task_prefills_the_prompt_and_finishes_when_marked_done() {
+    let w = ForgeWorld::start(Script::echo()).await;
+    let s = TestServer::start_with(w.tweak()).await;
+    let pid = import_app(&s).await;
+    let mut events = s.events().await;
+    let t = create_task(
+        &s,
+        json!({"projectId": pid, "prompt": "Refactor the parser module", "interactive": true}),
+    )
+    .await;
+    let id = t["id"].as_str().unwrap();
+    let waiting = until_task(&mut events, id, |t| t["phase"] == "waiting_for_user").await;
+    let sandbox = waiting["sandboxId"].as_str().unwrap();
+    let (_, terms) = s.api(Method::GET, "/api/terminals", None).await;
+    let term = terms
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| {
+            t["sandboxId"] == sandbox && t["name"].as_str().unwrap_or("").starts_with("task:")
+        })
+        .unwrap_or_else(|| panic!("the task's claude terminal: {terms}"));
+    let mut term_ws = s.connect(term["id"].as_str().unwrap(), "").await;
+    // The prompt is in Claude's input box, not sent: the model never saw it.
+    // (Claude's input box draws word by word, with cursor moves between the words.)
+    term_ws.until_output("module").await;
+    let shown = String::from_utf8_lossy(&term_ws.output).to_string();
+    for word in ["Refactor", "parser", "module"] {
+        assert!(shown.contains(word), "{word} in {shown:?}");
+    }
+    assert!(
+        !w.mock.requests().iter().any(|r| r
+            .prompt()
+            .is_some_and(|p| p.contains("Refactor the parser module"))),
+        "pre-filled, not submitted"
+    );
+    // Some work by hand, then "Mark done": committed and pushed like a headless task.
+    let (_, _) = s
+        .api(
+            Method::POST,
+            &format!("/api/sandboxes/{sandbox}/exec"),
+            Some(json!({"command": ["sh", "-c", "echo by-hand > manual.txt"]})),
+        )
+        .await;
+    let (st, v) = s
+        .api(Method::POST, &format!("/api/tasks/{id}/complete"), None)
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let done = until_task(&mut events, id, finished).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(
+        done["result"]["commits"].as_array().unwrap().len(),
+        1,
+        "{done}"
+    );
+    let branch = done["targetBranch"].as_str().unwrap();
+    assert!(w.forge.branch_sha("alice", "app", branch).is_some());
+    destroy_all_sandboxes(&s).await;
+}
