@@ -745,4 +745,64 @@ async fn webhooks_need_a_valid_signature_and_update_pull_requests() {
             .status(),
         204
     );
+
+    // The forge's own deliveries keep a PR current: it is merged on the forge, the webhook
+    // arrives, the PR shows merged — with no poll (the poller runs hourly here).
+    connect(&s).await;
+    let (st, p) = import(&s, "alice/hooks").await;
+    assert_eq!(st, 201, "{p}");
+    let pid = p["id"].as_str().unwrap().to_string();
+    f.commit_files(
+        "alice",
+        "hooks",
+        "feature",
+        &[("NEW.md", "new\n")],
+        "feature work",
+    );
+    f.set_webhook(&s.url("/api/github/webhook"), "s3cret");
+    let (st, pr) = s
+        .api(
+            Method::POST,
+            "/api/github/pull-requests",
+            Some(json!({"projectId": pid, "head": "feature", "base": "main", "title": "Feature"})),
+        )
+        .await;
+    assert_eq!(st, 201, "{pr}");
+    assert_eq!(pr["state"], "open");
+    let number = pr["number"].as_u64().unwrap();
+    let mut events = s.events().await;
+    let merged = forge::Forge::new(&f.url(), None)
+        .unwrap()
+        .merge_pull(
+            TOKEN_ALICE,
+            "alice",
+            "hooks",
+            number,
+            &forge::MergeRequest {
+                method: forge::MergeMethod::Merge,
+                commit_title: None,
+                commit_message: None,
+                sha: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(merged.merged);
+    loop {
+        let ev = events.next_json().await;
+        if ev["type"] == "pull"
+            && ev["payload"]["number"] == number
+            && ev["payload"]["state"] == "merged"
+        {
+            break;
+        }
+    }
+    let (_, list) = s
+        .api(
+            Method::GET,
+            &format!("/api/github/pull-requests?projectId={pid}"),
+            None,
+        )
+        .await;
+    assert_eq!(list[0]["state"], "merged", "{list}");
 }
