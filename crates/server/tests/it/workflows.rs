@@ -388,3 +388,49 @@ steps:
     destroy_all_sandboxes(&s2).await;
     drop(s);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_on_the_forge_triggers_a_webhook_workflow() {
+    let w = ForgeWorld::start(Script::echo()).await;
+    let tweak = w.tweak();
+    let s = TestServer::start_with(move |c| {
+        tweak(c);
+        c.github.webhook_secret = Some("hook-secret".into());
+    })
+    .await;
+    let pid = import_app(&s).await;
+    let yaml = "name: on-push\ntriggers:\n  manual: false\n  webhook:\n    events: [push]\n    branches: [main]\nsteps:\n  - id: look\n    type: shell_command\n    config: {command: git log --oneline -1 origin/main}\n";
+    let wf = create(&s, &pid, yaml).await;
+    w.forge
+        .set_webhook(&s.url("/api/github/webhook"), "hook-secret");
+    let mut events = s.events().await;
+    // A push to another branch does not match the filter; one to main does.
+    w.forge
+        .commit_files("alice", "app", "other", &[("x.txt", "x\n")], "elsewhere");
+    w.forge.commit_files(
+        "alice",
+        "app",
+        "main",
+        &[("y.txt", "y\n")],
+        "pushed upstream",
+    );
+    let run = loop {
+        let ev = events.next_json().await;
+        if ev["type"] == "workflow_run" {
+            break ev["payload"]["id"].as_str().unwrap().to_string();
+        }
+    };
+    let done = until_run(&s, &mut events, &run, |v| v["status"] != "running").await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["trigger"]["event"], "push");
+    assert_eq!(done["trigger"]["branch"], "main");
+    let (_, runs) = s
+        .api(Method::GET, &format!("/api/workflows/{wf}/runs"), None)
+        .await;
+    assert_eq!(
+        runs.as_array().unwrap().len(),
+        1,
+        "only the push to main: {runs}"
+    );
+    destroy_all_sandboxes(&s).await;
+}
