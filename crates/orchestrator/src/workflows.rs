@@ -316,6 +316,11 @@ impl Workflows {
     ) -> Result<WorkflowRunRecord, WorkflowError> {
         let w = self.get(id).await?;
         let def = workflow::parse(&w.definition).map_err(WorkflowError::Problems)?;
+        if trigger["event"] == "manual" && !def.triggers.manual {
+            return Err(WorkflowError::Conflict(
+                "this workflow is not run by hand (`triggers.manual` is false)".into(),
+            ));
+        }
         self.projects.get(&w.project_id).await.map_err(|_| {
             WorkflowError::NotFound(format!(
                 "the workflow's project `{}` does not exist (was it deleted?)",

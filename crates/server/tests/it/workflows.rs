@@ -401,6 +401,10 @@ async fn a_push_on_the_forge_triggers_a_webhook_workflow() {
     let pid = import_app(&s).await;
     let yaml = "name: on-push\ntriggers:\n  manual: false\n  webhook:\n    events: [push]\n    branches: [main]\nsteps:\n  - id: look\n    type: shell_command\n    config: {command: git log --oneline -1 origin/main}\n";
     let wf = create(&s, &pid, yaml).await;
+    let (st, v) = s
+        .api(Method::POST, &format!("/api/workflows/{wf}/run"), None)
+        .await;
+    assert_eq!(st, 409, "not runnable by hand: {v}");
     w.forge
         .set_webhook(&s.url("/api/github/webhook"), "hook-secret");
     let mut events = s.events().await;
