@@ -1270,6 +1270,52 @@ impl Fleet {
         }
     }
 
+    /// Like [`Fleet::exec`], for background observers (the conflict radar): runs only in a
+    /// sandbox that is up and connected, never wakes a paused one, and is not user activity
+    /// (the idle timer keeps running).
+    pub async fn exec_observe(
+        &self,
+        id: &str,
+        argv: Vec<String>,
+        cwd: Option<String>,
+        timeout: Duration,
+    ) -> Result<ExecOutput, FleetError> {
+        let snap = self.get(id).await?;
+        if !matches!(snap.state, SandboxState::Ready | SandboxState::Running) {
+            return Err(FleetError::WrongState {
+                id: id.into(),
+                state: snap.state.as_str(),
+                hint: "observers leave it alone",
+            });
+        }
+        let link = self
+            .link(id)
+            .ok_or_else(|| FleetError::Agent("not connected".into()))?;
+        let env = Self::process_env(&link);
+        let started = Instant::now();
+        match link.exec(argv, cwd, env, timeout, None).await {
+            Ok(agent_proto::Message::ExecResult {
+                exit_code,
+                signal,
+                stdout,
+                stderr,
+                timed_out,
+                truncated,
+                ..
+            }) => Ok(ExecOutput {
+                exit_code,
+                signal,
+                stdout,
+                stderr,
+                timed_out,
+                truncated,
+                duration_ms: started.elapsed().as_millis() as u64,
+            }),
+            Ok(other) => Err(FleetError::Agent(format!("unexpected reply {other:?}"))),
+            Err(e) => Err(FleetError::Agent(e.to_string())),
+        }
+    }
+
     /// Opens a terminal inside the sandbox and registers its mirror with the hub.
     pub async fn create_terminal(
         self: &Arc<Self>,

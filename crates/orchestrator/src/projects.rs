@@ -195,6 +195,8 @@ pub struct Projects {
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// The conflict radar's last findings per project.
     radar: Mutex<HashMap<String, Vec<Overlap>>>,
+    /// What each sandbox changed when the radar last looked (kept while it is paused).
+    radar_files: Mutex<HashMap<String, Vec<String>>>,
     /// Writes PR summaries with the user's model credential, when there is one.
     summarizer: std::sync::OnceLock<Arc<dyn Summarizer>>,
 }
@@ -278,6 +280,7 @@ impl Projects {
             login: Mutex::new(None),
             locks: Mutex::new(HashMap::new()),
             radar: Mutex::new(HashMap::new()),
+            radar_files: Mutex::new(HashMap::new()),
             summarizer: std::sync::OnceLock::new(),
         })
     }
@@ -343,14 +346,41 @@ impl Projects {
     pub async fn scan_radar(&self, project: &str) -> Result<Vec<Overlap>> {
         let mut changed = Vec::new();
         for (sb, branch) in self.store.project_sandboxes(project).await? {
-            let live = self.fleet.get(&sb).await.is_ok_and(|s| s.agent_connected);
-            if !live {
+            let Ok(snap) = self.fleet.get(&sb).await else {
+                continue;
+            };
+            let up = snap.agent_connected
+                && matches!(
+                    snap.state,
+                    crate::SandboxState::Ready | crate::SandboxState::Running
+                );
+            if !up {
+                // Paused or stopped: what it changed last time still counts; it is not woken.
+                if let Some(files) = lock(&self.radar_files).get(&sb).cloned() {
+                    changed.push((sb, branch, files));
+                }
                 continue;
             }
-            if let Ok(d) = self.diff(&sb, 0, 500).await {
-                let files: Vec<String> = d.files.into_iter().map(|f| f.path).collect();
-                if !files.is_empty() {
-                    changed.push((sb, branch, files));
+            let Ok(Some(g)) = self.store.sandbox_git(&sb).await else {
+                continue;
+            };
+            // An observer: a paused sandbox stays paused and this is not activity.
+            let out = self
+                .fleet
+                .exec_observe(
+                    &sb,
+                    gitops::inside::diff_files(&g.base_sha),
+                    Some(self.fleet.paths(&sb).workspace_inside),
+                    Duration::from_secs(20),
+                )
+                .await;
+            if let Some(out) = out.ok().filter(|o| o.exit_code == Some(0)) {
+                if let Ok(files) = gitops::inside::parse_files(&out.stdout) {
+                    let files: Vec<String> = files.into_iter().map(|f| f.path).collect();
+                    lock(&self.radar_files).insert(sb.clone(), files.clone());
+                    if !files.is_empty() {
+                        changed.push((sb, branch, files));
+                    }
                 }
             }
         }

@@ -416,6 +416,23 @@ async fn a_sandbox_branch_becomes_a_pr_conflicts_are_named_and_merges_land() {
         .collect();
     branches.sort();
     assert_eq!(branches, vec!["feature/readme", "feature/readme-too"]);
+    // The radar observes: a stopped sandbox is not started by it, and its last findings stay.
+    let (st, _) = s
+        .api(Method::POST, &format!("/api/sandboxes/{sb3}/stop"), None)
+        .await;
+    assert_eq!(st, 200);
+    let (_, radar) = s
+        .api(
+            Method::GET,
+            &format!("/api/radar?projectId={pid}&refresh=true"),
+            None,
+        )
+        .await;
+    assert_eq!(radar.as_array().unwrap().len(), 1, "{radar}");
+    let (_, sb3_view) = s
+        .api(Method::GET, &format!("/api/sandboxes/{sb3}"), None)
+        .await;
+    assert_eq!(sb3_view["status"], "stopped", "{sb3_view}");
     s.api(Method::DELETE, &format!("/api/sandboxes/{sb3}"), None)
         .await;
     let (_, radar) = s
