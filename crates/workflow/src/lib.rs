@@ -56,6 +56,7 @@ pub use model::{
     GIT_OPERATIONS, MAX_CONCURRENT_LIMIT, STEP_TYPES, TASK_TYPES, WEBHOOK_EVENTS,
 };
 pub use parse::{
-    parse, validate_step_id, MAX_DEFINITION_BYTES, MAX_NAME_CHARS, MAX_STEPS, MAX_STEP_ID,
+    outline, parse, validate_step_id, OutlineStep, MAX_DEFINITION_BYTES, MAX_NAME_CHARS, MAX_STEPS,
+    MAX_STEP_ID,
 };
 pub use problem::{Problem, ProblemCode};

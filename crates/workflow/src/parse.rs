@@ -12,6 +12,7 @@ use crate::model::{
 };
 use crate::problem::{Problem, ProblemCode as Code};
 use crate::{cron, expr, graph};
+use serde::Serialize;
 use serde_yaml::{Mapping, Value as Y};
 use std::collections::{HashMap, HashSet};
 
@@ -1199,5 +1200,74 @@ mod tests {
         assert!(validate_step_id("").is_err());
         assert!(validate_step_id("a.b").is_err());
         assert!(validate_step_id("认证").is_err());
+    }
+}
+
+/// One step as written, whatever problems the definition has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutlineStep {
+    pub id: String,
+    pub name: Option<String>,
+    /// The `type` as written (may be unknown).
+    pub kind: String,
+    pub depends_on: Vec<String>,
+}
+
+/// The steps as written (ids, types, `dependsOn`), best effort, for drawing a definition that has
+/// problems (a cycle, a missing dependency) next to them. Empty when the YAML does not parse or
+/// has no step list; steps without an id are left out.
+pub fn outline(yaml: &str) -> Vec<OutlineStep> {
+    if yaml.len() > MAX_DEFINITION_BYTES {
+        return vec![];
+    }
+    let Ok(doc) = serde_yaml::from_str::<Y>(yaml) else {
+        return vec![];
+    };
+    let Some(steps) = doc.get("steps").and_then(Y::as_sequence) else {
+        return vec![];
+    };
+    let scalar = |v: &Y| match v {
+        Y::String(s) => Some(s.clone()),
+        Y::Number(n) => Some(n.to_string()),
+        Y::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    steps
+        .iter()
+        .take(MAX_STEPS)
+        .filter_map(|s| {
+            let id = s.get("id").and_then(scalar)?;
+            let depends_on = match s.get("dependsOn") {
+                Some(Y::Sequence(v)) => v.iter().filter_map(scalar).collect(),
+                Some(v) => scalar(v).into_iter().collect(),
+                None => vec![],
+            };
+            Some(OutlineStep {
+                id,
+                name: s.get("name").and_then(scalar),
+                kind: s.get("type").and_then(scalar).unwrap_or_default(),
+                depends_on,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod outline_tests {
+    use super::*;
+
+    #[test]
+    fn a_cycle_still_has_an_outline_and_junk_has_none() {
+        let yaml = "name: x\nsteps:\n  - id: a\n    type: wait\n    dependsOn: [b]\n  - id: b\n    type: deploy\n    dependsOn: a\n  - {type: wait}\n";
+        let o = outline(yaml);
+        assert_eq!(o.len(), 2);
+        assert_eq!(o[0].depends_on, vec!["b".to_string()]);
+        assert_eq!(
+            (o[1].kind.as_str(), o[1].depends_on.clone()),
+            ("deploy", vec!["a".to_string()])
+        );
+        assert!(outline("name: [").is_empty());
+        assert!(outline("name: x\n").is_empty());
     }
 }

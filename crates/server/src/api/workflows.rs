@@ -123,7 +123,8 @@ pub struct StepDefView {
 pub struct ValidationView {
     pub valid: bool,
     pub problems: Vec<ProblemView>,
-    /// The steps of a valid definition, in execution order.
+    /// The steps: of a valid definition in execution order; of an invalid one as written (best
+    /// effort), so a graph can show what is wrong.
     pub steps: Vec<StepDefView>,
 }
 
@@ -272,7 +273,17 @@ pub async fn validate_workflow(ApiJson(req): ApiJson<ValidateRequest>) -> Json<V
         Err(ps) => ValidationView {
             valid: false,
             problems: ps.into_iter().map(problem_view).collect(),
-            steps: vec![],
+            // The steps as written, so the editor can draw what is wrong (a cycle, say).
+            steps: workflow::outline(&req.definition)
+                .into_iter()
+                .map(|s| StepDefView {
+                    id: s.id,
+                    name: s.name,
+                    kind: s.kind,
+                    depends_on: s.depends_on,
+                    condition: None,
+                })
+                .collect(),
         },
     })
 }

@@ -194,6 +194,18 @@ async fn bad_definitions_are_refused_naming_the_offending_steps() {
             Some(json!({"projectId": pid, "definition": cases[0].0})),
         )
         .await;
+    let (_, val) = s
+        .api(
+            Method::POST,
+            "/api/workflows/validate",
+            Some(json!({"definition": cases[0].0})),
+        )
+        .await;
+    assert_eq!(
+        val["steps"].as_array().unwrap().len(),
+        3,
+        "the cycle can be drawn: {val}"
+    );
     let cycle = &v["error"]["details"]["problems"][0]["stepIds"];
     assert_eq!(
         cycle.as_array().unwrap().len(),

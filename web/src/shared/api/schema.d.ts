@@ -1763,7 +1763,10 @@ export interface components {
         };
         ValidationView: {
             problems: components["schemas"]["ProblemView"][];
-            /** @description The steps of a valid definition, in execution order. */
+            /**
+             * @description The steps: of a valid definition in execution order; of an invalid one as written (best
+             *     effort), so a graph can show what is wrong.
+             */
             steps: components["schemas"]["StepDefView"][];
             valid: boolean;
         };
