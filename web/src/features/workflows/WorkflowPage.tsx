@@ -102,8 +102,8 @@ export function WorkflowPage({ workflowId }: { workflowId: string | null }) {
   const dirty = workflow ? text !== workflow.definition : true;
   const checked = validation.state === 'done' ? validation.result : validation.state === 'checking' ? validation.last : null;
   const shownProblems = useMemo(() => (saveProblems.length > 0 ? saveProblems : (checked?.problems ?? [])), [saveProblems, checked]);
-  // An invalid definition has no steps: the graph keeps the last valid one, its nodes outlined
-  // where the problems name them.
+  // An invalid definition comes with its steps as written (best effort), outlined where the
+  // problems name them; when there are none (the YAML does not parse), the graph keeps the last.
   const [lastSteps, setLastSteps] = useState<StepShape[]>([]);
   const freshSteps = checked?.steps ?? [];
   if (freshSteps.length > 0 && freshSteps !== lastSteps) setLastSteps(freshSteps);
@@ -306,7 +306,7 @@ export function WorkflowPage({ workflowId }: { workflowId: string | null }) {
             <>
               {staleGraph && (
                 <p className="muted wf-stale" data-testid="graph-stale">
-                  The last valid steps; the definition has problems now.
+                  The last steps read; the YAML does not parse now.
                 </p>
               )}
               <StepGraph steps={definitionSteps} problems={byStep} />
