@@ -13,9 +13,9 @@
 //!
 //! Every sandbox is deleted through the API; leftover containers of this server's instance are
 //! then removed with `docker rm -f` (see [`DockerServer::finish`]).
+use crate::mock::MockProcess;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -23,8 +23,7 @@ use anyhow::{anyhow, bail, ensure, Context};
 use futures_util::future::join_all;
 use mock_model::{Block, Script, Turn, ECHO_PREFIX};
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 
 use crate::client::Api;
 use crate::memory::{rss_kib, MemoryResult as Rss};
@@ -150,7 +149,7 @@ pub async fn run(opts: &Options<'_>) -> anyhow::Result<ClaudeReport> {
     let dir = tempfile::Builder::new()
         .prefix("anycode-bench-mock-")
         .tempdir()?;
-    let mock = MockProcess::start(opts.mock, dir.path(), big_bytes).await?;
+    let mock = MockProcess::start(opts.mock, dir.path(), &mock_script(big_bytes)).await?;
     let upstream = mock.url.clone();
     let server = DockerServer::start_with(
         opts.server,
@@ -213,48 +212,12 @@ async fn measure(
     Ok((cli_version, proxy, agents))
 }
 
-/// The `anycode-mock-model` binary, serving the echo script plus the large reply.
-struct MockProcess {
-    child: Child,
-    url: String,
-}
-
-impl MockProcess {
-    async fn start(bin: &Path, dir: &Path, big_bytes: usize) -> anyhow::Result<Self> {
-        let blocks = (big_bytes / BIG_BLOCK).max(1);
-        let text = "x".repeat(BIG_BLOCK);
-        let big = Turn::reply((0..blocks).map(|_| Block::text(text.clone())));
-        let script = Script::echo().rule(BIG_NEEDLE, [big]);
-        let path = dir.join("script.json");
-        std::fs::write(&path, serde_json::to_string(&script)?)?;
-        let log = std::fs::File::create(dir.join("mock.log"))?;
-        let mut child = Command::new(bin)
-            .args(["--port", "0", "--script"])
-            .arg(&path)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("cannot start {}", bin.display()))?;
-        let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
-        let mut lines = BufReader::new(stdout).lines();
-        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
-            .await
-            .map_err(|_| anyhow!("the mock did not print its URL within 10 s"))??
-            .ok_or_else(|| anyhow!("the mock exited before printing its URL"))?;
-        let url = line
-            .strip_prefix("listening on ")
-            .ok_or_else(|| anyhow!("unexpected first line from the mock: {line:?}"))?
-            .trim()
-            .to_string();
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Ok(Self { child, url })
-    }
-
-    async fn stop(mut self) {
-        let _ = self.child.kill().await;
-    }
+/// The echo script plus the large reply, for the mock-model binary.
+fn mock_script(big_bytes: usize) -> Script {
+    let blocks = (big_bytes / BIG_BLOCK).max(1);
+    let text = "x".repeat(BIG_BLOCK);
+    let big = Turn::reply((0..blocks).map(|_| Block::text(text.clone())));
+    Script::echo().rule(BIG_NEEDLE, [big])
 }
 
 /// `POST /api/sandboxes/{id}/exec`, expecting `200`; the answer.

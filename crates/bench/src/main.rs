@@ -31,6 +31,7 @@ mod client;
 mod echo;
 mod git;
 mod memory;
+mod mock;
 mod report;
 mod sandboxes;
 mod server;

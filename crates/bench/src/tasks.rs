@@ -36,9 +36,9 @@
 //! Every sandbox is deleted through the API after each round; at the end (and on failure)
 //! whatever is left is deleted, then this instance's containers are removed with `docker rm -f`
 //! (see [`DockerServer::finish`]).
+use crate::mock::MockProcess;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -49,8 +49,7 @@ use futures_util::{stream, StreamExt};
 use mock_model::{Script, Turn};
 use reqwest::Method;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -494,7 +493,7 @@ pub async fn run(opts: &Options<'_>) -> anyhow::Result<TasksReport> {
         .prefix("anycode-bench-tasks-")
         .tempdir()?;
     let repo = make_repo(dir.path()).context("creating the local repository")?;
-    let mock = MockProcess::start(opts.mock, dir.path()).await?;
+    let mock = MockProcess::start(opts.mock, dir.path(), &mock_script()).await?;
     let server = DockerServer::start_with(
         opts.server,
         &["--anthropic-upstream", &mock.url],
@@ -1470,55 +1469,19 @@ impl Watcher {
     }
 }
 
-/// The `anycode-mock-model` binary: a prompt with [`NEEDLE`] gets a `Write` of [`WRITTEN`],
-/// then a short text; anything else the echo.
-struct MockProcess {
-    child: Child,
-    url: String,
-}
-
-impl MockProcess {
-    async fn start(bin: &Path, dir: &Path) -> anyhow::Result<Self> {
-        let script = Script::echo().rule(
-            NEEDLE,
-            [
-                Turn::tool_use(
-                    "Write",
-                    json!({"file_path": WRITTEN, "content": "written by the AnyCode tasks bench\n"}),
-                ),
-                Turn::text("Wrote the bench file."),
-            ],
-        );
-        let path = dir.join("script.json");
-        std::fs::write(&path, serde_json::to_string(&script)?)?;
-        let log = std::fs::File::create(dir.join("mock.log"))?;
-        let mut child = Command::new(bin)
-            .args(["--port", "0", "--script"])
-            .arg(&path)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("cannot start {}", bin.display()))?;
-        let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
-        let mut lines = BufReader::new(stdout).lines();
-        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
-            .await
-            .map_err(|_| anyhow!("the mock did not print its URL within 10 s"))??
-            .ok_or_else(|| anyhow!("the mock exited before printing its URL"))?;
-        let url = line
-            .strip_prefix("listening on ")
-            .ok_or_else(|| anyhow!("unexpected first line from the mock: {line:?}"))?
-            .trim()
-            .to_string();
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Ok(Self { child, url })
-    }
-
-    async fn stop(mut self) {
-        let _ = self.child.kill().await;
-    }
+/// A prompt with [`NEEDLE`] gets a `Write` of [`WRITTEN`], then a short text; anything else the
+/// echo.
+fn mock_script() -> Script {
+    Script::echo().rule(
+        NEEDLE,
+        [
+            Turn::tool_use(
+                "Write",
+                json!({"file_path": WRITTEN, "content": "written by the AnyCode tasks bench\n"}),
+            ),
+            Turn::text("Wrote the bench file."),
+        ],
+    )
 }
 
 // ---------- time ----------

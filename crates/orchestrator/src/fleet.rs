@@ -1243,8 +1243,20 @@ impl Fleet {
         let mut full = Self::process_env(&link);
         self.add_direct_credential(id, &mut full).await;
         full.extend(env);
+        Self::exec_on(&link, argv, cwd, full, timeout, stdin).await
+    }
+
+    /// Runs one command through an agent link and maps its reply.
+    async fn exec_on(
+        link: &AgentLink,
+        argv: Vec<String>,
+        cwd: Option<String>,
+        env: BTreeMap<String, String>,
+        timeout: Duration,
+        stdin: Option<String>,
+    ) -> Result<ExecOutput, FleetError> {
         let started = Instant::now();
-        match link.exec(argv, cwd, full, timeout, stdin).await {
+        match link.exec(argv, cwd, env, timeout, stdin).await {
             Ok(agent_proto::Message::ExecResult {
                 exit_code,
                 signal,
@@ -1292,28 +1304,7 @@ impl Fleet {
             .link(id)
             .ok_or_else(|| FleetError::Agent("not connected".into()))?;
         let env = Self::process_env(&link);
-        let started = Instant::now();
-        match link.exec(argv, cwd, env, timeout, None).await {
-            Ok(agent_proto::Message::ExecResult {
-                exit_code,
-                signal,
-                stdout,
-                stderr,
-                timed_out,
-                truncated,
-                ..
-            }) => Ok(ExecOutput {
-                exit_code,
-                signal,
-                stdout,
-                stderr,
-                timed_out,
-                truncated,
-                duration_ms: started.elapsed().as_millis() as u64,
-            }),
-            Ok(other) => Err(FleetError::Agent(format!("unexpected reply {other:?}"))),
-            Err(e) => Err(FleetError::Agent(e.to_string())),
-        }
+        Self::exec_on(&link, argv, cwd, env, timeout, None).await
     }
 
     /// Opens a terminal inside the sandbox and registers its mirror with the hub.
