@@ -466,3 +466,27 @@ export function appSuite({ serverOptions, onPage, afterTest } = {}) {
   });
   return s;
 }
+
+/**
+ * `appSuite` for tests with the real `claude` CLI: Docker sandboxes whose model upstream is the
+ * mock Anthropic API serving `script` (started once per file), `env` for the server (e.g. a fake
+ * `ANTHROPIC_API_KEY`), and every sandbox deleted after each test (then `afterTest(server)`).
+ */
+export function claudeSuite({ script, env = {}, afterTest } = {}) {
+  let mock;
+  before(async () => {
+    mock = await startMockModel({ script });
+  });
+  after(async () => {
+    await mock?.stop();
+  });
+  return appSuite({
+    serverOptions: () => ({ args: ['--sandbox-driver', 'docker', '--anthropic-upstream', mock.url], env }),
+    afterTest: async (server) => {
+      await server.reset();
+      const { json: sandboxes } = await server.api('GET', '/api/sandboxes');
+      for (const sb of sandboxes ?? []) await server.api('DELETE', `/api/sandboxes/${sb.id}`);
+      if (afterTest) await afterTest(server);
+    },
+  });
+}
