@@ -63,6 +63,8 @@ pub struct TerminalHub {
     mirrors: RwLock<std::collections::HashSet<TerminalId>>,
     cfg: HubConfig,
     tasks: TaskTracker,
+    /// Ends the status watchers at shutdown (a mirror's session outlives the server's hub).
+    stopping: tokio_util::sync::CancellationToken,
 }
 
 fn default_shell() -> Vec<String> {
@@ -150,6 +152,7 @@ impl TerminalHub {
             mirrors: RwLock::new(std::collections::HashSet::new()),
             cfg,
             tasks: TaskTracker::new(),
+            stopping: tokio_util::sync::CancellationToken::new(),
         }))
     }
 
@@ -418,6 +421,7 @@ impl TerminalHub {
         for s in &sessions {
             let _ = s.control(Control::Close).await;
         }
+        self.stopping.cancel();
         self.tasks.close();
         self.tasks.wait().await;
     }
@@ -457,8 +461,12 @@ async fn status_watch(hub: Arc<TerminalHub>, id: TerminalId, session: Session) {
                 tracing::warn!(error = %e, terminal = %id, "could not store terminal status");
             }
         }
-        if info.closed || rx.changed().await.is_err() {
+        if info.closed {
             break;
+        }
+        tokio::select! {
+            changed = rx.changed() => if changed.is_err() { break },
+            () = hub.stopping.cancelled() => break,
         }
     }
 }

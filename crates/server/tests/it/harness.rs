@@ -18,6 +18,8 @@ pub struct TestServer {
     _owned: Option<tempfile::TempDir>,
     pub shutdown: CancellationToken,
     pub http: reqwest::Client,
+    /// The running server; `stop` waits for it to end.
+    task: std::sync::Mutex<Option<tokio::task::JoinHandle<anyhow::Result<()>>>>,
 }
 
 impl TestServer {
@@ -50,7 +52,7 @@ impl TestServer {
         cfg.agent_binary = Some(agent_binary());
         tweak(&mut cfg);
         let shutdown = CancellationToken::new();
-        tokio::spawn(server::run(listener, cfg, shutdown.clone()));
+        let task = tokio::spawn(server::run(listener, cfg, shutdown.clone()));
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -61,6 +63,7 @@ impl TestServer {
             _owned: None,
             shutdown,
             http,
+            task: std::sync::Mutex::new(Some(task)),
         };
         // The first answer means start-up (store, reconciliation) is done.
         let (status, _) = s.api(reqwest::Method::GET, "/api/terminals", None).await;
@@ -338,14 +341,15 @@ pub async fn destroy_all_sandboxes(s: &TestServer) {
     }
 }
 
-/// Stops a server (as a restart would) and waits until its port refuses connections.
+/// Stops a server (as a restart would) and waits until it has shut down.
 pub async fn stop(s: &TestServer) {
     s.shutdown.cancel();
-    for _ in 0..400 {
-        if tokio::net::TcpStream::connect(s.addr).await.is_err() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
+    let task = s.task.lock().unwrap().take();
+    if let Some(task) = task {
+        tokio::time::timeout(Duration::from_secs(30), task)
+            .await
+            .expect("the server did not stop within 30 s")
+            .expect("the server task panicked")
+            .expect("the server ended with an error");
     }
-    panic!("the server did not stop");
 }
